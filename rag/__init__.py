@@ -1,0 +1,37 @@
+"""Question answering over news articles, every sentence cited.
+
+    from rag import Assistant
+    answer = Assistant.open().ask("When does the withdrawal end?")
+"""
+
+from rag.answers import Answer, Citation, Passage
+from rag.assistant import Assistant
+from rag.documents import Article, Chunk
+from rag.errors import (
+    ConfigError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    InputError,
+    ModelNotFoundError,
+    RagError,
+)
+from rag.news_index import ArticleInfo
+from rag.settings import Settings, load_settings
+
+__all__ = [
+    "Answer",
+    "Article",
+    "ArticleInfo",
+    "Assistant",
+    "Chunk",
+    "Citation",
+    "ConfigError",
+    "IndexCorruptError",
+    "IndexNotFoundError",
+    "InputError",
+    "ModelNotFoundError",
+    "Passage",
+    "RagError",
+    "Settings",
+    "load_settings",
+]

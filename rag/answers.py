@@ -1,0 +1,61 @@
+"""What a question gets back: passages, citations and the answer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its article's metadata and its retrieval scores."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    title: str
+    source: str
+    outlet: str | None
+    byline: str | None
+    published: str | None
+    score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """The `[number]` of an answer: an exact sentence quoted from an article.
+
+    `quote == article.text[start:end]`, verbatim.
+    """
+
+    number: int
+    doc_id: str
+    chunk_id: str
+    quote: str
+    start: int
+    end: int
+    title: str
+    source: str
+    outlet: str | None
+    published: str | None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reply to a question: text with `[n]` markers and the citations behind them."""
+
+    question: str
+    text: str
+    abstained: bool
+    confidence: float
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict with the same fields (what `rag ask --json` prints)."""
+        return asdict(self)

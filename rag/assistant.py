@@ -1,0 +1,80 @@
+"""The Python query API.
+
+    from rag import Assistant
+    assistant = Assistant.open(".rag")
+    answer = assistant.ask("When does the withdrawal end?")
+    print(answer.text)              # "... is to end by September 11, ... [1]"
+    print(answer.citations[0].quote)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from rag.answers import Answer, Passage
+from rag.conversation import Message, standalone_question
+from rag.dates import parse_as_of
+from rag.embedder import Embedder, SentenceEmbedder
+from rag.errors import ConfigError
+from rag.extractive import Answerer, ExtractiveAnswerer
+from rag.news_index import ArticleInfo, NewsIndex
+from rag.retrieval import HybridRetriever
+from rag.settings import Settings, load_settings
+
+
+class Assistant:
+    """Answers questions about the articles in one index, citing every sentence."""
+
+    def __init__(self, index: NewsIndex, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.index = index
+        self.settings = settings
+        self.embedder = embedder or SentenceEmbedder(
+            settings.embed_model, settings.embed_dtype, settings.embed_batch_size
+        )
+        self.retriever = HybridRetriever(index, self.embedder, settings.candidates)
+        self.answerer = _answerer(settings.answerer, self.embedder, index)
+
+    @classmethod
+    def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None) -> Assistant:
+        """Open the index at `index_dir` (default: RAG_INDEX_DIR, then `.rag`)."""
+        settings = settings or load_settings()
+        if index_dir is not None:
+            settings = settings.with_overrides(index_dir=index_dir)
+        return cls(NewsIndex.open(settings.index_dir), settings)
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Message] | None = None,
+        as_of: str | dt.date | None = None,
+    ) -> Answer:
+        """Answer `question`, using the conversation `history` and preferring news before `as_of`."""
+        if not question or not question.strip():
+            raise ConfigError("The question is empty; ask something about the articles")
+        started = time.perf_counter()
+        resolved, query = standalone_question(question, history or [])
+        retrieval = self.retriever.retrieve(query, self.settings.top_k, parse_as_of(as_of))
+        answer_started = time.perf_counter()
+        answer = self.answerer.answer(resolved, retrieval.passages)
+        timings = dict(retrieval.timings)
+        timings["answer"] = time.perf_counter() - answer_started
+        timings["total"] = time.perf_counter() - started
+        return replace(answer, question=question, timings=timings)
+
+    def search(self, query: str, k: int = 5, as_of: str | dt.date | None = None) -> list[Passage]:
+        """The `k` best passages for `query`, best first."""
+        return self.retriever.retrieve(query, k, parse_as_of(as_of)).passages
+
+    def articles(self) -> list[ArticleInfo]:
+        """Every indexed article, newest first."""
+        return sorted(self.index.articles().values(), key=lambda a: a.published or "", reverse=True)
+
+
+def _answerer(name: str, embedder: Embedder, index: NewsIndex) -> Answerer:
+    if name == "extractive":
+        return ExtractiveAnswerer(embedder, lambda stems: index.lexical().idf(stems))
+    raise ConfigError(f"RAG_ANSWERER={name!r} is not known; use 'extractive'")

