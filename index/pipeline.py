@@ -1,0 +1,138 @@
+"""Index articles: load → clean → chunk → embed (only what changed) → store.
+
+Usage:
+    report = index_paths(["seeds/"], Path(".rag"))
+    print(report.summary())
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.chunker import Chunker
+from index.loaders import load_articles
+from rag.documents import Article, Chunk, searchable_text
+from rag.embedder import Embedder, SentenceEmbedder
+from rag.errors import InputError
+from rag.news_index import IndexWriter, NewsIndex
+from rag.settings import Settings
+
+EMBED_BATCH = 256  # chunks gathered across articles before one call to the model
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[InputError] = field(default_factory=list)
+    chunks_embedded: int = 0
+    chunks_kept: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when every input was indexed."""
+        return not self.failed
+
+    def summary(self) -> str:
+        """One line for people."""
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.failed)} failed; "
+            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f}s"
+        )
+
+
+@dataclass
+class _Pending:
+    article: Article
+    new: list[Chunk]
+    kept: list[Chunk]
+
+
+class _Batcher:
+    """Collects changed articles and embeds their new chunks in large batches."""
+
+    def __init__(self, writer: IndexWriter, embedder: Embedder, report: IndexReport) -> None:
+        self.writer, self.embedder, self.report = writer, embedder, report
+        self.pending: list[_Pending] = []
+        self.size = 0
+
+    def add(self, item: _Pending) -> None:
+        self.pending.append(item)
+        self.size += len(item.new)
+        if self.size >= EMBED_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        texts = [searchable_text(p.article.title, c.text) for p in self.pending for c in p.new]
+        vectors = self.embedder.embed(texts)
+        row = 0
+        for item in self.pending:
+            self.writer.put(item.article, item.new, vectors[row : row + len(item.new)], item.kept)
+            row += len(item.new)
+        self.report.chunks_embedded += row
+        self.pending, self.size = [], 0
+
+
+def index_paths(
+    paths: Iterable[str | Path],
+    index_dir: Path,
+    settings: Settings | None = None,
+    embedder: Embedder | None = None,
+    progress: bool = True,
+) -> IndexReport:
+    """Index files and folders into `index_dir`; bad inputs are reported, not raised."""
+    settings = settings or Settings()
+    embedder = embedder or SentenceEmbedder(
+        settings.embed_model, settings.embed_dtype, settings.embed_batch_size
+    )
+    chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap)
+    report = IndexReport()
+    started = time.perf_counter()
+    index = NewsIndex.open(index_dir, create=True)
+    with index.writing() as writer:
+        known = index.articles()
+        batcher = _Batcher(writer, embedder, report)
+        for item in _progress(load_articles(paths), progress):
+            if isinstance(item, InputError):
+                report.failed.append(item)
+                continue
+            previous = known.get(item.id)
+            if previous is not None and previous.hash == item.hash:
+                report.unchanged.append(item.id)
+                continue
+            chunks = chunker.chunk(item)
+            old_ids = set(previous.chunk_ids) if previous else set()
+            kept = [c for c in chunks if c.id in old_ids]
+            batcher.add(_Pending(item, [c for c in chunks if c.id not in old_ids], kept))
+            report.chunks_kept += len(kept)
+            (report.updated if previous else report.added).append(item.id)
+        batcher.flush()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def remove_articles(doc_ids: Iterable[str], index_dir: Path) -> tuple[list[str], list[str]]:
+    """Delete articles by id; returns (removed, not found)."""
+    index = NewsIndex.open(index_dir)
+    removed: list[str] = []
+    missing: list[str] = []
+    with index.writing() as writer:
+        for doc_id in doc_ids:
+            (removed if writer.remove(doc_id) else missing).append(doc_id)
+    return removed, missing
+
+
+def _progress(items: Iterable[Article | InputError], enabled: bool) -> Iterable[Article | InputError]:
+    if not enabled:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc="Indexing", unit=" articles", mininterval=0.5)
