@@ -12,7 +12,7 @@ ENCODING = "cl100k_base"
 
 
 @cache
-def _encoding():  # type: ignore[no-untyped-def]
+def _encoding():
     go_offline()
     import tiktoken
 

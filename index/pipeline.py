@@ -130,7 +130,9 @@ def remove_articles(doc_ids: Iterable[str], index_dir: Path) -> tuple[list[str],
     return removed, missing
 
 
-def _progress(items: Iterable[Article | InputError], enabled: bool) -> Iterable[Article | InputError]:
+def _progress(
+    items: Iterable[Article | InputError], enabled: bool
+) -> Iterable[Article | InputError]:
     if not enabled:
         return items
     from tqdm import tqdm

@@ -1,7 +1,7 @@
 """Question answering over news articles, every sentence cited.
 
-    from rag import Assistant
-    answer = Assistant.open().ask("When does the withdrawal end?")
+from rag import Assistant
+answer = Assistant.open().ask("When does the withdrawal end?")
 """
 
 from rag.answers import Answer, Citation, Passage

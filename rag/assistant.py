@@ -1,10 +1,10 @@
 """The Python query API.
 
-    from rag import Assistant
-    assistant = Assistant.open(".rag")
-    answer = assistant.ask("When does the withdrawal end?")
-    print(answer.text)              # "... is to end by September 11, ... [1]"
-    print(answer.citations[0].quote)
+from rag import Assistant
+assistant = Assistant.open(".rag")
+answer = assistant.ask("When does the withdrawal end?")
+print(answer.text)              # "... is to end by September 11, ... [1]"
+print(answer.citations[0].quote)
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ from rag.settings import Settings, load_settings
 class Assistant:
     """Answers questions about the articles in one index, citing every sentence."""
 
-    def __init__(self, index: NewsIndex, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, index: NewsIndex, settings: Settings, embedder: Embedder | None = None
+    ) -> None:
         self.index = index
         self.settings = settings
         self.embedder = embedder or SentenceEmbedder(
@@ -39,7 +41,9 @@ class Assistant:
         self.answerer = _answerer(settings.answerer, self.embedder, index)
 
     @classmethod
-    def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None) -> Assistant:
+    def open(
+        cls, index_dir: str | Path | None = None, settings: Settings | None = None
+    ) -> Assistant:
         """Open the index at `index_dir` (default: RAG_INDEX_DIR, then `.rag`)."""
         settings = settings or load_settings()
         if index_dir is not None:
@@ -52,7 +56,7 @@ class Assistant:
         history: Sequence[Message] | None = None,
         as_of: str | dt.date | None = None,
     ) -> Answer:
-        """Answer `question`, using the conversation `history` and preferring news before `as_of`."""
+        """Answer `question` in the light of `history`, preferring news dated by `as_of`."""
         if not question or not question.strip():
             raise ConfigError("The question is empty; ask something about the articles")
         started = time.perf_counter()

@@ -45,7 +45,7 @@ class SentenceEmbedder:
         self.batch_size = batch_size
 
     @cached_property
-    def _model(self):  # type: ignore[no-untyped-def]
+    def _model(self):
         go_offline()
         import torch
         from sentence_transformers import SentenceTransformer

@@ -34,7 +34,7 @@ SHORTLIST = 16  # sentences embedded per question: the cost of the answer stage
 ABSTAIN_BELOW = 0.5
 SECOND_SENTENCE_RATIO = 0.92
 MIN_WORDS = 5
-_SENTENCE_END = ('.', '!', '?', '"', '”', "'", '’', ')')
+_SENTENCE_END = (".", "!", "?", '"', "”", "'", "’", ")")
 
 TermWeights = Callable[[frozenset[str]], dict[str, float]]
 
@@ -104,7 +104,12 @@ class ExtractiveAnswerer:
             return abstention(question, passages, confidence(best))
         chosen = [pool[order[0]]]
         follow_on = _next_sentence(chosen[0], every)
-        if follow_on and read.kind and not read.expects(chosen[0].text) and read.expects(follow_on.text):
+        if (
+            follow_on
+            and read.kind
+            and not read.expects(chosen[0].text)
+            and read.expects(follow_on.text)
+        ):
             # The lead says "spoke with Pakistan's top military official"; the next sentence
             # names him. News spreads one answer over two sentences often enough.
             chosen.append(follow_on)
@@ -120,12 +125,13 @@ class ExtractiveAnswerer:
         coverage = self._coverage(question, pool)
         rank = np.array([1.0 / (1 + c.passage_rank) for c in pool])
         score = W_MEANING * meaning + W_COVERAGE * coverage + W_RANK * rank
-        score = np.where((coverage >= MIN_COVERAGE) | (meaning >= PARAPHRASE), score, score * OFF_TOPIC)
+        score = np.where(
+            (coverage >= MIN_COVERAGE) | (meaning >= PARAPHRASE), score, score * OFF_TOPIC
+        )
         if question.kind is not None:
             match = np.array([question.expects(c.text) for c in pool])
             score = np.where(match, score + KIND_BONUS, score * WRONG_KIND[question.kind])
         return score
-
 
     def _coverage(self, question: Question, pool: list[Candidate]) -> np.ndarray:
         """Share of the question's term weight that each sentence contains."""
@@ -191,7 +197,7 @@ def abstention(question: str, passages: Sequence[Passage], conf: float) -> Answe
     """An answer that says the articles do not answer the question."""
     searched = len({p.doc_id for p in passages})
     text = (
-        f'The indexed articles don\'t say. I searched {searched} article'
+        f"The indexed articles don't say. I searched {searched} article"
         f'{"" if searched == 1 else "s"} for "{question.strip()}" and none of them answers it.'
     )
     return Answer(question, text, True, min(conf, 0.5), [], list(passages))

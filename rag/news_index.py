@@ -141,7 +141,9 @@ class IndexWriter:
         self._catalog = catalog
         self.changed = False
 
-    def put(self, article: Article, new: Sequence[Chunk], vectors: np.ndarray, kept: Sequence[Chunk]) -> None:
+    def put(
+        self, article: Article, new: Sequence[Chunk], vectors: np.ndarray, kept: Sequence[Chunk]
+    ) -> None:
         """Store `article`: `new` chunks with their vectors, `kept` ones already stored.
 
         Old chunks not among them are deleted after the new ones are in, so a crash never

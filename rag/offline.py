@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 def llama_index_static_dir() -> Path | None:
-    """llama-index-core's bundled data (tiktoken BPE files, NLTK punkt), found without importing it."""
+    """llama-index-core's bundled tiktoken and NLTK data, found without importing it."""
     spec = importlib.util.find_spec("llama_index.core")
     if spec is None or not spec.submodule_search_locations:
         return None

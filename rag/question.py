@@ -25,8 +25,16 @@ _PATTERNS = {
     "place": re.compile(r"\b[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*"),
 }
 _KINDS = [
-    (re.compile(r"^\s*(when|what (?:day|date|time|month|year)|by when|since when)\b", re.I), "date"),
-    (re.compile(r"^\s*(how (?:many|much|long|far|old)|what (?:number|percentage|share))\b", re.I), "number"),
+    (
+        re.compile(r"^\s*(when|what (?:day|date|time|month|year)|by when|since when)\b", re.I),
+        "date",
+    ),
+    (
+        re.compile(
+            r"^\s*(how (?:many|much|long|far|old)|what (?:number|percentage|share))\b", re.I
+        ),
+        "number",
+    ),
     (re.compile(r"^\s*(who|whom|whose)\b", re.I), "person"),
     (re.compile(r"^\s*where\b", re.I), "place"),
 ]
@@ -55,7 +63,7 @@ class Question:
 
 
 @cache
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")

@@ -72,7 +72,11 @@ class HybridRetriever:
         chunks.update({chunk.id: chunk for chunk in self.index.store.get(missing)})
         scored = []
         for chunk_id, chunk in chunks.items():
-            fused = sum(1 / (RRF_K + ranks[chunk_id]) for ranks in (dense_rank, lexical_rank) if chunk_id in ranks)
+            fused = sum(
+                1 / (RRF_K + ranks[chunk_id])
+                for ranks in (dense_rank, lexical_rank)
+                if chunk_id in ranks
+            )
             scored.append((fused * date_weight(chunk.metadata.get("published"), as_of), chunk))
         scored.sort(key=lambda pair: pair[0], reverse=True)
         return [
@@ -98,5 +102,3 @@ def _passage(chunk: StoredChunk, score: float, dense: int | None, lexical: int |
         dense_rank=dense,
         lexical_rank=lexical,
     )
-
-

@@ -11,7 +11,7 @@ _LINE = re.compile(r"[^\n]+")
 
 
 @cache
-def _punkt():  # type: ignore[no-untyped-def]
+def _punkt():
     # The trained English model (bundled with llama-index) knows "U.S." is no sentence end;
     # llama-index's own default is an untrained Punkt that splits there.
     go_offline()

@@ -77,7 +77,9 @@ class ChunkStore:
     def update_metadata(self, chunks: Sequence[StoredChunk]) -> None:
         """Replace the metadata of chunks already stored (their vectors stay)."""
         if chunks:
-            self._collection.update(ids=[c.id for c in chunks], metadatas=[c.metadata for c in chunks])
+            self._collection.update(
+                ids=[c.id for c in chunks], metadatas=[c.metadata for c in chunks]
+            )
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove chunks by id; unknown ids are ignored."""
@@ -112,7 +114,9 @@ class ChunkStore:
         }
         return [found[i] for i in ids if i in found]
 
-    def search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[StoredChunk]:
+    def search(
+        self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
+    ) -> list[StoredChunk]:
         """The `k` chunks nearest to `vector` (cosine), best first."""
         total = self.count()
         if total == 0:
