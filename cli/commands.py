@@ -1,0 +1,91 @@
+"""What each `rag` subcommand does; output formatting lives in `cli.render`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+
+from cli import render
+from rag import Assistant, load_settings
+from rag.conversation import Message
+
+
+def run_index(args: argparse.Namespace) -> int:
+    """`rag index PATH...`"""
+    from index.pipeline import index_paths
+
+    settings = load_settings(
+        index_dir=args.index, chunk_tokens=args.chunk_tokens, chunk_overlap=args.chunk_overlap
+    )
+    report = index_paths(args.paths, settings.index_dir, settings, progress=not args.quiet)
+    for failure in report.failed:
+        print(f"rag: skipped {failure}", file=sys.stderr)
+    print(f"{report.summary()} → {settings.index_dir}")
+    return 0 if report.ok else 1
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    """`rag remove ID...`"""
+    from index.pipeline import remove_articles
+
+    settings = load_settings(index_dir=args.index)
+    removed, missing = remove_articles(args.ids, settings.index_dir)
+    for doc_id in missing:
+        print(
+            f"rag: no article {doc_id!r} in {settings.index_dir}; see `rag list`", file=sys.stderr
+        )
+    print(f"{len(removed)} removed")
+    return 0 if not missing else 1
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    """`rag ask [QUESTION]`: one answer, or a chat loop on standard input."""
+    assistant = Assistant.open(args.index)
+    if args.question is not None:
+        answer = assistant.ask(args.question, as_of=args.as_of)
+        print(
+            json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else render.answer(answer)
+        )
+        return 0
+    return _chat(assistant, args.as_of)
+
+
+def _chat(assistant: Assistant, as_of: str | None) -> int:
+    history: list[Message] = []
+    print(f"Ask about the {len(assistant.articles())} indexed articles (Ctrl-D to quit).")
+    while True:
+        try:
+            question = input("\nyou> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            continue
+        answer = assistant.ask(question, history=history, as_of=as_of)
+        print(render.answer(answer))
+        history += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer.text},
+        ]
+
+
+def run_search(args: argparse.Namespace) -> int:
+    """`rag search QUERY`"""
+    passages = Assistant.open(args.index).search(args.query, k=args.k)
+    if args.json:
+        print(json.dumps([asdict(p) for p in passages], ensure_ascii=False))
+    else:
+        print(render.passages(passages))
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """`rag list`"""
+    articles = Assistant.open(args.index).articles()
+    if args.json:
+        print(json.dumps([asdict(a) for a in articles], ensure_ascii=False))
+    else:
+        print(render.articles(articles))
+    return 0

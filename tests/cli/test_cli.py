@@ -1,0 +1,69 @@
+"""The `rag` command as a user runs it: real processes, a real index on disk."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT, SEEDS, WITHDRAWAL_DOC
+
+
+def rag(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *args], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_help_imports_nothing_heavy() -> None:
+    probe = (
+        "import sys\n"
+        "from cli.main import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('torch', 'chromadb', 'sentence_transformers', 'llama_index', 'numpy')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert "index" in result.stdout and "ask" in result.stdout and "remove" in result.stdout
+    assert "HEAVY []" in result.stdout
+
+
+def test_index_ask_json_list_and_remove(tmp_path: Path) -> None:
+    index_dir = str(tmp_path / "ix")
+    indexed = rag("index", str(SEEDS), "--index", index_dir, "--quiet")
+    assert indexed.returncode == 0, indexed.stderr
+    assert "2 added" in indexed.stdout
+
+    asked = rag("ask", "When does the withdrawal end?", "--index", index_dir, "--json")
+    assert asked.returncode == 0, asked.stderr
+    answer = json.loads(asked.stdout)
+    assert {"text", "abstained", "confidence", "citations", "passages", "timings"} <= answer.keys()
+    assert "September 11" in answer["text"]
+    assert answer["citations"][0]["doc_id"] == WITHDRAWAL_DOC
+    raw = (SEEDS / f"{WITHDRAWAL_DOC}.txt").read_text(encoding="utf-8")
+    assert answer["citations"][0]["quote"] in raw
+
+    listed = rag("list", "--index", index_dir)
+    assert WITHDRAWAL_DOC in listed.stdout and "2021-04-28" in listed.stdout
+
+    removed = rag("remove", WITHDRAWAL_DOC, "nonexistent", "--index", index_dir)
+    assert removed.returncode == 1 and "nonexistent" in removed.stderr
+    assert WITHDRAWAL_DOC not in rag("list", "--index", index_dir).stdout
+
+
+def test_failed_input_sets_the_exit_code_and_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.jsonl"
+    bad.write_text('{"id": "x", "text": "Fine text about a port reopening on Monday."}\n{oops\n')
+    result = rag("index", str(bad), "--index", str(tmp_path / "ix"), "--quiet")
+    assert result.returncode == 1
+    assert "broken.jsonl:2" in result.stderr
+    assert "1 added" in result.stdout
+
+
+def test_asking_without_an_index_says_what_to_do(tmp_path: Path) -> None:
+    result = rag("ask", "anything?", "--index", str(tmp_path / "missing"))
+    assert result.returncode == 1
+    assert "rag index" in result.stderr
+    assert "Traceback" not in result.stderr

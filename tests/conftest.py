@@ -1,0 +1,48 @@
+"""Shared fixtures: the real embedding model and a real Chroma index of the seeds."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index.pipeline import index_paths
+from rag import Assistant, Settings
+from rag.embedder import SentenceEmbedder
+from rag.news_index import NewsIndex
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+WITHDRAWAL_DOC = "000_30c6da09fd228377"
+BAJWA_DOC = "003_83e67a9ff26feb65"
+CORPUS = ROOT.parent / "shared" / "bench" / "realtimeqa" / "corpus.jsonl"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceEmbedder:
+    """The real all-MiniLM-L6-v2, loaded once for the whole run."""
+    return SentenceEmbedder()
+
+
+@pytest.fixture()
+def seeds_copy(tmp_path: Path) -> Path:
+    """A private copy of the seed articles that a test may edit."""
+    folder = tmp_path / "articles"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seeds_index(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceEmbedder) -> Path:
+    """A real on-disk index of the seeds, built once."""
+    folder = tmp_path_factory.mktemp("seeds-index")
+    report = index_paths([SEEDS], folder, embedder=embedder, progress=False)
+    assert report.ok and len(report.added) == 2
+    return folder
+
+
+@pytest.fixture(scope="session")
+def assistant(seeds_index: Path, embedder: SentenceEmbedder) -> Assistant:
+    """An Assistant over the seeds index, sharing the loaded model."""
+    return Assistant(NewsIndex.open(seeds_index), Settings(index_dir=seeds_index), embedder)

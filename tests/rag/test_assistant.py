@@ -1,0 +1,118 @@
+"""The Python API end to end on the seeds: real Chroma, real model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index.pipeline import index_paths
+from rag import Assistant, ConfigError, IndexNotFoundError, Settings
+from rag.news_index import NewsIndex
+from tests.conftest import BAJWA_DOC, SEEDS, WITHDRAWAL_DOC
+
+
+def test_withdrawal_question_is_answered_with_a_verbatim_citation(assistant: Assistant) -> None:
+    answer = assistant.ask("When does the withdrawal end?")
+    assert not answer.abstained
+    assert "September 11" in answer.text
+    assert "[1]" in answer.text
+    first = answer.citations[0]
+    assert first.doc_id == WITHDRAWAL_DOC
+    raw = (SEEDS / f"{WITHDRAWAL_DOC}.txt").read_text(encoding="utf-8")
+    assert first.quote in raw
+    assert "September 11" in first.quote
+    assert first.title == "Pakistan, US Discuss Afghan Drawdown, Regional Security"
+    assert first.published == "2021-04-28"
+    assert first.outlet == "GlobalSecurity.org"
+    assert 0.5 < answer.confidence <= 1.0
+
+
+def test_every_citation_is_a_slice_of_its_passage(assistant: Assistant) -> None:
+    answer = assistant.ask("How many U.S. troops remain in Afghanistan?")
+    assert answer.citations
+    passages = {p.chunk_id: p for p in answer.passages}
+    for citation in answer.citations:
+        passage = passages[citation.chunk_id]
+        local = citation.start - passage.start
+        assert passage.text[local : local + len(citation.quote)] == citation.quote
+        assert f"[{citation.number}]" in answer.text
+    assert "2,500" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the population of Tokyo?", "Who won the 2018 FIFA World Cup final?"],
+)
+def test_unanswerable_question_abstains(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.abstained
+    assert answer.text.startswith("The indexed articles don't say")
+    assert answer.citations == []
+    assert 0.0 <= answer.confidence < 0.5
+    assert answer.passages, "an abstention still shows what was searched"
+
+
+def test_follow_up_uses_the_conversation(assistant: Assistant) -> None:
+    first = assistant.ask("Who did Lloyd Austin speak with?")
+    history = [
+        {"role": "user", "content": "Who did Lloyd Austin speak with?"},
+        {"role": "assistant", "content": first.text},
+    ]
+    follow_up = assistant.ask("What is his position?", history=history)
+    assert "Bajwa" in follow_up.passages[0].text
+    assert not follow_up.abstained
+    assert any("Bajwa" in c.quote for c in follow_up.citations)
+    alone = assistant.ask("What is his position?")
+    assert alone.passages[0].chunk_id != follow_up.passages[0].chunk_id or alone.abstained
+
+
+def test_as_of_prefers_news_published_by_that_date(tmp_path: Path, embedder) -> None:
+    corpus = tmp_path / "mayors.jsonl"
+    records = [
+        {
+            "id": "old",
+            "title": "Springfield elects a mayor",
+            "published": "2020-01-05",
+            "text": "Alice Smith was sworn in as the mayor of Springfield on Monday.",
+        },
+        {
+            "id": "new",
+            "title": "Springfield has a new mayor",
+            "published": "2022-06-01",
+            "text": "Bob Jones was sworn in as the mayor of Springfield on Monday.",
+        },
+    ]
+    corpus.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    index_paths([corpus], tmp_path / "index", embedder=embedder, progress=False)
+    assistant = Assistant(NewsIndex.open(tmp_path / "index"), Settings(), embedder)
+    early = assistant.ask("Who was sworn in as mayor of Springfield?", as_of="2020-02-01")
+    late = assistant.ask("Who was sworn in as mayor of Springfield?", as_of="2022-07-01")
+    assert early.passages[0].doc_id == "old" and "Alice Smith" in early.text
+    assert late.passages[0].doc_id == "new" and "Bob Jones" in late.text
+
+
+def test_search_returns_passages_best_first(assistant: Assistant) -> None:
+    passages = assistant.search("Bajwa phone call August", k=3)
+    assert len(passages) == 3
+    assert passages[0].doc_id == BAJWA_DOC
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+def test_timings_cover_each_stage(assistant: Assistant) -> None:
+    timings = assistant.ask("When does the withdrawal end?").timings
+    assert {"dense", "lexical", "fuse", "answer", "total"} <= timings.keys()
+    assert timings["total"] >= timings["answer"]
+
+
+def test_opening_a_missing_index_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError, match="rag index"):
+        Assistant.open(tmp_path / "nothing-here")
+
+
+def test_bad_questions_and_dates_are_rejected(assistant: Assistant) -> None:
+    with pytest.raises(ConfigError, match="empty"):
+        assistant.ask("   ")
+    with pytest.raises(ConfigError, match="YYYY-MM-DD"):
+        assistant.ask("When does the withdrawal end?", as_of="next tuesdayish")

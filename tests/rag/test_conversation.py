@@ -1,0 +1,36 @@
+from rag.conversation import last_turn, people_named, standalone_question
+
+HISTORY = [
+    {"role": "user", "content": "Who did Lloyd Austin speak with?"},
+    {
+        "role": "assistant",
+        "content": "U.S. Defense Secretary Lloyd Austin spoke Wednesday by phone with Pakistan's "
+        "top military official. [1] Austin's conversation with General Qamar Javed Bajwa came "
+        "as troops prepared to leave. [2]",
+    },
+]
+
+
+def test_without_history_the_question_stands_alone() -> None:
+    assert standalone_question("When does the withdrawal end?", []) == (
+        "When does the withdrawal end?",
+        "When does the withdrawal end?",
+    )
+
+
+def test_a_pronoun_is_resolved_to_the_person_the_answer_introduced() -> None:
+    resolved, query = standalone_question("What is his position?", HISTORY)
+    assert resolved == "What is General Qamar Javed Bajwa's position?"
+    assert "Who did Lloyd Austin speak with?" in query and "[1]" not in query
+
+
+def test_a_new_full_question_does_not_drag_the_conversation_along() -> None:
+    question = "When does the withdrawal of American troops end?"
+    assert standalone_question(question, HISTORY) == (question, question)
+
+
+def test_last_turn_and_names() -> None:
+    assert last_turn(HISTORY)[0] == "Who did Lloyd Austin speak with?"
+    assert people_named(HISTORY[1]["content"], exclude="Lloyd Austin") == [
+        "General Qamar Javed Bajwa"
+    ]
