@@ -49,6 +49,10 @@ class SentenceEmbedder:
         go_offline()
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # a bar per model load is noise in a chat
+        transformers_logging.set_verbosity_error()
 
         path = self.model_path or default_model_path()
         if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
