@@ -1,0 +1,417 @@
+"""Turn files and folders into Articles: plain text, Markdown, HTML and JSON Lines.
+
+Usage:
+    for item in load_articles(["seeds/", "corpus.jsonl"]):
+        if isinstance(item, InputError):
+            print(item)
+        else:
+            print(item.id, item.title)
+
+Bad input never raises: it is yielded as an InputError and loading goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from index.clean import CleanedText, clean_body, clean_text
+from rag.dates import to_iso_date
+from rag.documents import Article
+from rag.errors import InputError
+
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+TITLE_MAX_CHARS = 80
+SNIFF_BYTES = 8192  # how much of a file is looked at to tell text from binary
+MAX_CONTROL_SHARE = 0.05  # more control characters than this means the file is not text
+
+
+@dataclass(frozen=True)
+class _Meta:
+    """Metadata a file format carries itself; it wins over what cleaning found."""
+
+    title: str | None = None
+    byline: str | None = None
+    published: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """An article and where it came from, to name both places of a duplicate id."""
+
+    article: Article
+    path: str
+    line: int | None = None
+
+    @property
+    def where(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+def load_articles(paths: Iterable[str | Path]) -> Iterator[Article | InputError]:
+    """Stream the articles in `paths` (files or folders), yielding an InputError per bad input."""
+    first_seen: dict[str, str] = {}
+    for item in _load_all(paths):
+        if isinstance(item, InputError):
+            yield item
+            continue
+        article_id = item.article.id
+        if article_id in first_seen:
+            yield InputError(
+                item.path,
+                f"duplicate id {article_id!r}: already loaded from {first_seen[article_id]}; "
+                "give every article a unique id (file name or JSON Lines `id`)",
+                line=item.line,
+            )
+            continue
+        first_seen[article_id] = item.where
+        yield item.article
+
+
+def _load_all(paths: Iterable[str | Path]) -> Iterator[_Loaded | InputError]:
+    for entry in _files(paths):
+        if isinstance(entry, InputError):
+            yield entry
+        else:
+            yield from _LOADERS[entry.suffix.lower()](entry)
+
+
+def _files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
+    """Every file to load: folders walked in sorted order, hidden entries skipped."""
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            yield from _walk(path)
+        elif path.suffix.lower() in SUFFIXES:
+            yield path  # a missing file is reported when it is read
+        elif not path.exists() and not path.is_symlink():
+            yield InputError(str(path), "no such file or folder; check the path")
+        else:
+            yield InputError(
+                str(path),
+                f"unsupported file type {path.suffix or '(no suffix)'!r}; "
+                f"give files ending in {', '.join(SUFFIXES)}",
+            )
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(name for name in dirs if not name.startswith("."))
+        for name in sorted(names):
+            if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
+                yield Path(folder) / name
+
+
+# --- reading bytes -------------------------------------------------------------------------
+
+
+def _read_text(path: Path) -> str | InputError:
+    """The file as text, or an InputError saying why it is not usable text."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return InputError(str(path), _unreadable(exc))
+    return _decode(data, str(path))
+
+
+def _unreadable(exc: OSError) -> str:
+    why = exc.strerror or exc.__class__.__name__
+    return f"cannot read it ({why}); check that it exists, is a file and is readable"
+
+
+def _decode(data: bytes, source: str) -> str | InputError:
+    if not data.strip():
+        return InputError(source, "the file is empty; add the article text or remove the file")
+    if b"\x00" in data:
+        return InputError(source, _binary_reason("it contains NUL bytes"))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return InputError(source, _not_utf8(data[exc.start], exc.start))
+    if _control_share(text[:SNIFF_BYTES]) > MAX_CONTROL_SHARE:
+        return InputError(source, _binary_reason("it is mostly control characters"))
+    return text.removeprefix("\ufeff")
+
+
+def _binary_reason(evidence: str) -> str:
+    return f"looks binary ({evidence}); give UTF-8 text, Markdown, HTML or JSON Lines"
+
+
+def _not_utf8(byte: int, offset: int) -> str:
+    return f"not UTF-8 text (invalid byte 0x{byte:02x} at offset {offset}); re-save it as UTF-8"
+
+
+def _control_share(text: str) -> float:
+    if not text:
+        return 0.0
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+    return controls / len(text)
+
+
+# --- building articles ---------------------------------------------------------------------
+
+
+def _build(
+    path: Path,
+    article_id: str,
+    cleaned: CleanedText,
+    meta: _Meta,
+    *,
+    line: int | None = None,
+    source: str | None = None,
+) -> _Loaded | InputError:
+    """An Article from cleaned text; the format's own metadata wins over the header's."""
+    if not cleaned.text.strip():
+        reason = "no article text left after removing boilerplate; check it holds an article"
+        return InputError(str(path), reason, line=line)
+    article = Article(
+        id=article_id,
+        text=cleaned.text,
+        title=meta.title or cleaned.title or fallback_title(cleaned.text),
+        source=source or str(path),
+        outlet=meta.outlet or cleaned.outlet,
+        byline=meta.byline or cleaned.byline,
+        published=meta.published or cleaned.published,
+        url=meta.url,
+    )
+    return _Loaded(article, str(path), line)
+
+
+def fallback_title(text: str) -> str:
+    """A title for an article without one: its first sentence, cut to ~80 characters."""
+    first = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    # Two lowercase letters before the stop, so "U.S." and "Mr." do not end the sentence.
+    match = re.match(r"(.+?[a-z0-9%]{2}[.!?][\"”’')]*)(?=\s|$)", first)
+    sentence = match.group(1) if match else first
+    if len(sentence) <= TITLE_MAX_CHARS:
+        return sentence
+    cut = sentence[: TITLE_MAX_CHARS - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:–—-") + "…"
+
+
+# --- plain text ----------------------------------------------------------------------------
+
+
+def _load_txt(path: Path) -> Iterator[_Loaded | InputError]:
+    text = _read_text(path)
+    if isinstance(text, InputError):
+        yield text
+    else:
+        yield _build(path, path.stem, clean_text(text), _Meta())
+
+
+# --- Markdown ------------------------------------------------------------------------------
+
+_FRONT_MATTER_KEYS = {
+    "title": ("title",),
+    "published": ("date", "published"),
+    "byline": ("author", "byline", "authors"),
+    "outlet": ("outlet", "source", "site"),
+    "url": ("url",),
+}
+
+
+def _load_markdown(path: Path) -> Iterator[_Loaded | InputError]:
+    text = _read_text(path)
+    if isinstance(text, InputError):
+        yield text
+        return
+    front, body = _split_front_matter(text)
+    heading, body = _take_heading(body)
+    fields = {
+        name: next((front[key] for key in keys if front.get(key)), None)
+        for name, keys in _FRONT_MATTER_KEYS.items()
+    }
+    meta = _Meta(
+        title=fields["title"] or heading,
+        byline=fields["byline"],
+        published=to_iso_date(fields["published"]),
+        outlet=fields["outlet"],
+        url=fields["url"],
+    )
+    yield _build(path, path.stem, clean_body(_strip_markdown(body)), meta)
+
+
+def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Simple `key: value` front matter between `---` lines, and the text after it."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return {}, text
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+    if end is None:
+        return {}, text
+    front: dict[str, str] = {}
+    for line in lines[1:end]:
+        key, colon, value = line.partition(":")
+        if colon and not line.startswith((" ", "#")):
+            front[key.strip().lower()] = _front_matter_value(value)
+    return front, "\n".join(lines[end + 1 :])
+
+
+def _front_matter_value(value: str) -> str:
+    value = value.strip()
+    if value.startswith("[") and value.endswith("]"):
+        return ", ".join(_unquote(item) for item in value[1:-1].split(",") if item.strip())
+    return _unquote(value)
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def _take_heading(body: str) -> tuple[str | None, str]:
+    """A leading `# Heading` as the title, and the body without it."""
+    lines = body.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return None, body
+    match = re.fullmatch(r"#\s+(.+?)(?:\s+#+)?", lines[first].strip())
+    if match is None:
+        return None, body
+    return match.group(1), "\n".join(lines[first + 1 :])
+
+
+def _strip_markdown(body: str) -> str:
+    body = re.sub(r"(?m)^(\s{0,3})#{1,6}\s+(.*?)(?:\s+#+)?$", r"\1\2", body)
+    body = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", body)  # images have no text worth quoting
+    body = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", body)
+    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", body)
+
+
+# --- HTML ----------------------------------------------------------------------------------
+
+
+def _load_html(path: Path) -> Iterator[_Loaded | InputError]:
+    html = _read_text(path)
+    if isinstance(html, InputError):
+        yield html
+        return
+    import trafilatura  # heavy: only imported when there is HTML to read
+
+    # A string (never a URL) is passed, so trafilatura reads it offline.
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+    text = getattr(doc, "text", None) or ""
+    if not text.strip():
+        reason = "no article text found in the HTML; check it is an article page, not a shell"
+        yield InputError(str(path), reason)
+        return
+    title = getattr(doc, "title", None)
+    lines = text.split("\n")
+    if title and lines[0].strip() == title.strip():
+        lines = lines[1:]  # the <h1> repeats the title
+    meta = _Meta(
+        title=title,
+        byline=getattr(doc, "author", None),
+        published=to_iso_date(getattr(doc, "date", None)),
+        outlet=getattr(doc, "sitename", None),
+        url=getattr(doc, "url", None),
+    )
+    # trafilatura puts one block element per line: those are paragraphs.
+    yield _build(path, path.stem, clean_body("\n\n".join(lines)), meta)
+
+
+# --- JSON Lines ----------------------------------------------------------------------------
+
+
+def _load_jsonl(path: Path) -> Iterator[_Loaded | InputError]:
+    """One article per line, read as a stream so that large corpora fit in memory."""
+    try:
+        with path.open("rb") as handle:
+            yield from _jsonl_lines(path, handle)
+    except OSError as exc:
+        yield InputError(str(path), _unreadable(exc))
+
+
+def _jsonl_lines(path: Path, handle: Any) -> Iterator[_Loaded | InputError]:
+    head = handle.read(SNIFF_BYTES)
+    if b"\x00" in head:
+        yield InputError(str(path), _binary_reason("it contains NUL bytes"))
+        return
+    handle.seek(0)
+    offset, records = 0, 0
+    for number, raw in enumerate(handle, start=1):
+        if raw.strip():
+            records += 1
+            yield _jsonl_record(path, raw, number, offset)
+        offset += len(raw)
+    if not records:
+        yield InputError(str(path), "the file is empty; add one JSON object per line")
+
+
+def _jsonl_record(path: Path, raw: bytes, line: int, offset: int) -> _Loaded | InputError:
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return InputError(str(path), _not_utf8(raw[exc.start], offset + exc.start), line=line)
+    except json.JSONDecodeError as exc:
+        reason = f"not valid JSON ({exc.msg} at column {exc.colno}); write one object per line"
+        return InputError(str(path), reason, line=line)
+    problem = _record_problem(record)
+    if problem:
+        return InputError(str(path), problem, line=line)
+    url = record.get("url") if isinstance(record.get("url"), str) else None
+    meta = _Meta(
+        title=_string(record.get("title")),
+        byline=_byline(record),
+        published=to_iso_date(_string(record.get("published"))),
+        outlet=_string(record.get("outlet")) or _host(url),
+        url=url or None,
+    )
+    cleaned = clean_body(record["text"])
+    return _build(path, str(record["id"]), cleaned, meta, line=line, source=url or None)
+
+
+def _record_problem(record: Any) -> str | None:
+    """What makes a JSON value unusable as an article record, or None."""
+    if not isinstance(record, dict):
+        kind = type(record).__name__
+        return f'a JSON {kind}, not an object; write records like {{"id": ..., "text": ...}}'
+    article_id = record.get("id")
+    if isinstance(article_id, bool) or not isinstance(article_id, str | int | float):
+        return 'no "id" (a string or number); give every record a unique id'
+    if not str(article_id).strip():
+        return 'an empty "id"; give every record a unique id'
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return 'no "text"; give every record the article text as a non-empty string'
+    return None
+
+
+def _string(value: Any) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def _byline(record: dict[str, Any]) -> str | None:
+    authors = record.get("authors")
+    if isinstance(authors, list):
+        names = [str(name).strip() for name in authors if str(name).strip()]
+        return ", ".join(names) or None
+    return _string(authors) or _string(record.get("author")) or _string(record.get("byline"))
+
+
+def _host(url: str | None) -> str | None:
+    """The outlet a url points at: "usatoday.com" for http://www.usatoday.com/story/…"""
+    host = urlsplit(url).hostname if url else None
+    return host.removeprefix("www.") if host else None
+
+
+_LOADERS: dict[str, Callable[[Path], Iterator[_Loaded | InputError]]] = {
+    ".txt": _load_txt,
+    ".md": _load_markdown,
+    ".markdown": _load_markdown,
+    ".html": _load_html,
+    ".htm": _load_html,
+    ".jsonl": _load_jsonl,
+}
