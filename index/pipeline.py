@@ -17,7 +17,7 @@ from index.loaders import load_articles
 from rag.documents import Article, Chunk, searchable_text
 from rag.embedder import Embedder, SentenceEmbedder
 from rag.errors import InputError
-from rag.news_index import IndexWriter, NewsIndex
+from rag.news_index import ArticleUpdate, IndexWriter, NewsIndex
 from rag.settings import Settings
 
 EMBED_BATCH = 256  # chunks gathered across articles before one call to the model
@@ -73,10 +73,13 @@ class _Batcher:
     def flush(self) -> None:
         texts = [searchable_text(p.article.title, c.text) for p in self.pending for c in p.new]
         vectors = self.embedder.embed(texts)
+        updates = []
         row = 0
         for item in self.pending:
-            self.writer.put(item.article, item.new, vectors[row : row + len(item.new)], item.kept)
+            rows = vectors[row : row + len(item.new)]
+            updates.append(ArticleUpdate(item.article, item.new, rows, item.kept))
             row += len(item.new)
+        self.writer.put(updates)
         self.report.chunks_embedded += row
         self.pending, self.size = [], 0
 

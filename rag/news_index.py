@@ -133,6 +133,16 @@ class NewsIndex:
         self._generation, self._catalog, self._lexical = generation, catalog, lexical
 
 
+@dataclass(frozen=True)
+class ArticleUpdate:
+    """A new or changed article: chunks to add (with their vectors) and chunks to keep."""
+
+    article: Article
+    new: Sequence[Chunk]
+    vectors: np.ndarray
+    kept: Sequence[Chunk]
+
+
 class IndexWriter:
     """Adds and removes articles inside `NewsIndex.writing()`."""
 
@@ -141,20 +151,25 @@ class IndexWriter:
         self._catalog = catalog
         self.changed = False
 
-    def put(
-        self, article: Article, new: Sequence[Chunk], vectors: np.ndarray, kept: Sequence[Chunk]
-    ) -> None:
-        """Store `article`: `new` chunks with their vectors, `kept` ones already stored.
+    def put(self, updates: Sequence[ArticleUpdate]) -> None:
+        """Store a batch of new or changed articles.
 
-        Old chunks not among them are deleted after the new ones are in, so a crash never
-        leaves the article with fewer chunks than before.
+        One Chroma call per kind of change for the whole batch, since each call costs about
+        45 ms whatever its size. Old chunks are deleted after the new ones are in, so a crash
+        never leaves an article with fewer chunks than before.
         """
+        import numpy as np
+
         now = time.time()
-        self._store.add([_stored(article, c, now) for c in new], vectors)
-        self._store.update_metadata([_stored(article, c, now) for c in kept])
-        current = {c.id for c in new} | {c.id for c in kept}
-        previous = self._catalog.get(article.id)
-        stale = [i for i in (previous.chunk_ids if previous else ()) if i not in current]
+        added = [_stored(u.article, c, now) for u in updates for c in u.new]
+        vectors = [u.vectors for u in updates if u.new]
+        self._store.add(added, np.concatenate(vectors) if vectors else np.zeros((0, 384)))
+        self._store.update_metadata([_stored(u.article, c, now) for u in updates for c in u.kept])
+        stale: list[str] = []
+        for update in updates:
+            current = {c.id for c in update.new} | {c.id for c in update.kept}
+            previous = self._catalog.get(update.article.id)
+            stale.extend(i for i in (previous.chunk_ids if previous else ()) if i not in current)
         self._store.delete(stale)
         self.changed = True
 
