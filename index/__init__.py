@@ -1,0 +1,1 @@
+"""Ingestion: load, clean, chunk, embed and store news articles (`index_paths`)."""

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from index.pipeline import index_paths
@@ -30,7 +31,7 @@ from rag.news_index import NewsIndex
 BENCH = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "realtimeqa"
 
 
-def _percentile(values: list[float], q: float) -> float:
+def _percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 

@@ -1,0 +1,1 @@
+"""The offline evaluation harness (`python -m eval`). Not built yet."""

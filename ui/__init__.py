@@ -1,0 +1,1 @@
+"""The web chat (Gradio). Not built yet: `make chat` runs the terminal chat until it is."""
