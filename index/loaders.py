@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from index.clean import CleanedText, clean_body, clean_text
+from index.markup import Metadata, read_html, read_markdown
 from rag.dates import to_iso_date
 from rag.documents import Article
 from rag.errors import InputError
@@ -31,17 +32,6 @@ SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
 TITLE_MAX_CHARS = 80
 SNIFF_BYTES = 8192  # how much of a file is looked at to tell text from binary
 MAX_CONTROL_SHARE = 0.05  # more control characters than this means the file is not text
-
-
-@dataclass(frozen=True)
-class _Meta:
-    """Metadata a file format carries itself; it wins over what cleaning found."""
-
-    title: str | None = None
-    byline: str | None = None
-    published: str | None = None
-    outlet: str | None = None
-    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,7 +154,7 @@ def _build(
     path: Path,
     article_id: str,
     cleaned: CleanedText,
-    meta: _Meta,
+    meta: Metadata,
     *,
     line: int | None = None,
     source: str | None = None,
@@ -206,18 +196,10 @@ def _load_txt(path: Path) -> Iterator[_Loaded | InputError]:
     if isinstance(text, InputError):
         yield text
     else:
-        yield _build(path, path.stem, clean_text(text), _Meta())
+        yield _build(path, path.stem, clean_text(text), Metadata())
 
 
-# --- Markdown ------------------------------------------------------------------------------
-
-_FRONT_MATTER_KEYS = {
-    "title": ("title",),
-    "published": ("date", "published"),
-    "byline": ("author", "byline", "authors"),
-    "outlet": ("outlet", "source", "site"),
-    "url": ("url",),
-}
+# --- Markdown and HTML ---------------------------------------------------------------------
 
 
 def _load_markdown(path: Path) -> Iterator[_Loaded | InputError]:
@@ -225,72 +207,8 @@ def _load_markdown(path: Path) -> Iterator[_Loaded | InputError]:
     if isinstance(text, InputError):
         yield text
         return
-    front, body = _split_front_matter(text)
-    heading, body = _take_heading(body)
-    fields = {
-        name: next((front[key] for key in keys if front.get(key)), None)
-        for name, keys in _FRONT_MATTER_KEYS.items()
-    }
-    meta = _Meta(
-        title=fields["title"] or heading,
-        byline=fields["byline"],
-        published=to_iso_date(fields["published"]),
-        outlet=fields["outlet"],
-        url=fields["url"],
-    )
-    yield _build(path, path.stem, clean_body(_strip_markdown(body)), meta)
-
-
-def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
-    """Simple `key: value` front matter between `---` lines, and the text after it."""
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
-        return {}, text
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
-    if end is None:
-        return {}, text
-    front: dict[str, str] = {}
-    for line in lines[1:end]:
-        key, colon, value = line.partition(":")
-        if colon and not line.startswith((" ", "#")):
-            front[key.strip().lower()] = _front_matter_value(value)
-    return front, "\n".join(lines[end + 1 :])
-
-
-def _front_matter_value(value: str) -> str:
-    value = value.strip()
-    if value.startswith("[") and value.endswith("]"):
-        return ", ".join(_unquote(item) for item in value[1:-1].split(",") if item.strip())
-    return _unquote(value)
-
-
-def _unquote(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
-    return value
-
-
-def _take_heading(body: str) -> tuple[str | None, str]:
-    """A leading `# Heading` as the title, and the body without it."""
-    lines = body.split("\n")
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first is None:
-        return None, body
-    match = re.fullmatch(r"#\s+(.+?)(?:\s+#+)?", lines[first].strip())
-    if match is None:
-        return None, body
-    return match.group(1), "\n".join(lines[first + 1 :])
-
-
-def _strip_markdown(body: str) -> str:
-    body = re.sub(r"(?m)^(\s{0,3})#{1,6}\s+(.*?)(?:\s+#+)?$", r"\1\2", body)
-    body = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", body)  # images have no text worth quoting
-    body = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", body)
-    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", body)
-
-
-# --- HTML ----------------------------------------------------------------------------------
+    meta, body = read_markdown(text)
+    yield _build(path, path.stem, clean_body(body), meta)
 
 
 def _load_html(path: Path) -> Iterator[_Loaded | InputError]:
@@ -298,28 +216,13 @@ def _load_html(path: Path) -> Iterator[_Loaded | InputError]:
     if isinstance(html, InputError):
         yield html
         return
-    import trafilatura  # heavy: only imported when there is HTML to read
-
-    # A string (never a URL) is passed, so trafilatura reads it offline.
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
-    text = getattr(doc, "text", None) or ""
-    if not text.strip():
+    extracted = read_html(html)
+    if extracted is None:
         reason = "no article text found in the HTML; check it is an article page, not a shell"
         yield InputError(str(path), reason)
         return
-    title = getattr(doc, "title", None)
-    lines = text.split("\n")
-    if title and lines[0].strip() == title.strip():
-        lines = lines[1:]  # the <h1> repeats the title
-    meta = _Meta(
-        title=title,
-        byline=getattr(doc, "author", None),
-        published=to_iso_date(getattr(doc, "date", None)),
-        outlet=getattr(doc, "sitename", None),
-        url=getattr(doc, "url", None),
-    )
-    # trafilatura puts one block element per line: those are paragraphs.
-    yield _build(path, path.stem, clean_body("\n\n".join(lines)), meta)
+    meta, body = extracted
+    yield _build(path, path.stem, clean_body(body), meta)
 
 
 # --- JSON Lines ----------------------------------------------------------------------------
@@ -362,7 +265,7 @@ def _jsonl_record(path: Path, raw: bytes, line: int, offset: int) -> _Loaded | I
     if problem:
         return InputError(str(path), problem, line=line)
     url = record.get("url") if isinstance(record.get("url"), str) else None
-    meta = _Meta(
+    meta = Metadata(
         title=_string(record.get("title")),
         byline=_byline(record),
         published=to_iso_date(_string(record.get("published"))),

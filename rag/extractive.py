@@ -94,10 +94,12 @@ class ExtractiveAnswerer:
         """The best one or two sentences with citations, or an abstention."""
         read = read_question(question)
         every = candidates(passages)
-        pool = self.shortlist(read, every)
-        if not pool:
+        if not every:
             return abstention(question, passages, 0.0)
-        scores = self._score(read, pool)
+        coverage = self._coverage(read, every)
+        keep = _shortlist(coverage, every)
+        pool = [every[i] for i in keep]
+        scores = self._score(read, pool, coverage[keep])
         order = np.argsort(-scores)
         best = float(scores[order[0]])
         if best < ABSTAIN_BELOW:
@@ -119,15 +121,13 @@ class ExtractiveAnswerer:
                 chosen.sort(key=lambda c: c.start)  # same article: read in its order
         return cited_answer(question, chosen, passages, confidence(best))
 
-    def _score(self, question: Question, pool: list[Candidate]) -> np.ndarray:
+    def _score(self, question: Question, pool: list[Candidate], coverage: np.ndarray) -> np.ndarray:
         vectors = self.embedder.embed([question.text] + [c.text for c in pool])
         meaning = vectors[1:] @ vectors[0]
-        coverage = self._coverage(question, pool)
         rank = np.array([1.0 / (1 + c.passage_rank) for c in pool])
         score = W_MEANING * meaning + W_COVERAGE * coverage + W_RANK * rank
-        score = np.where(
-            (coverage >= MIN_COVERAGE) | (meaning >= PARAPHRASE), score, score * OFF_TOPIC
-        )
+        on_topic = (coverage >= MIN_COVERAGE) | (meaning >= PARAPHRASE)
+        score = np.where(on_topic, score, score * OFF_TOPIC)
         if question.kind is not None:
             match = np.array([question.expects(c.text) for c in pool])
             score = np.where(match, score + KIND_BONUS, score * WRONG_KIND[question.kind])
@@ -137,17 +137,17 @@ class ExtractiveAnswerer:
         """Share of the question's term weight that each sentence contains."""
         weights = self.term_weights(question.terms)
         total = sum(weights.values()) or 1.0
-        return np.array(
-            [sum(w for stem, w in weights.items() if stem in terms(c.text)) / total for c in pool]
-        )
+        shares = []
+        for candidate in pool:
+            present = terms(candidate.text)
+            shares.append(sum(w for stem, w in weights.items() if stem in present) / total)
+        return np.array(shares)
 
-    def shortlist(self, question: Question, pool: list[Candidate]) -> list[Candidate]:
-        """The sentences worth embedding: best by word coverage, then by passage rank."""
-        if len(pool) <= SHORTLIST:
-            return pool
-        coverage = self._coverage(question, pool)
-        keys = [-(cov + 0.1 / (1 + c.passage_rank)) for cov, c in zip(coverage, pool, strict=True)]
-        return [pool[i] for i in np.argsort(keys, kind="stable")[:SHORTLIST]]
+
+def _shortlist(coverage: np.ndarray, pool: list[Candidate]) -> np.ndarray:
+    """Indices of the sentences worth embedding: best word coverage, then passage rank."""
+    keys = -(coverage + np.array([0.1 / (1 + c.passage_rank) for c in pool]))
+    return np.argsort(keys, kind="stable")[:SHORTLIST]
 
 
 def _next_sentence(candidate: Candidate, pool: Sequence[Candidate]) -> Candidate | None:

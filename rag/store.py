@@ -39,6 +39,7 @@ class ChunkStore:
                 path=str(folder), settings=chromadb.Settings(anonymized_telemetry=False)
             )
             # embedding_function=None: Chroma would otherwise download an ONNX model.
+            self._client = client
             self._collection = client.get_or_create_collection(
                 COLLECTION,
                 embedding_function=None,
@@ -52,8 +53,12 @@ class ChunkStore:
 
     @property
     def generation(self) -> str:
-        """A marker changed on every write; derived files record the one they were built at."""
-        return str((self._collection.metadata or {}).get("generation", ""))
+        """A marker changed on every write; derived files record the one they were built at.
+
+        Read afresh each time: another process (the CLI beside the web chat) may have written.
+        """
+        current = self._client.get_collection(COLLECTION, embedding_function=None)
+        return str((current.metadata or {}).get("generation", ""))
 
     def set_generation(self, value: str) -> None:
         """Record that the contents changed (or that derived files caught up)."""
