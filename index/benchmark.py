@@ -79,18 +79,31 @@ def measure_ingestion(corpus: Path, index_dir: Path, settings: Settings) -> dict
 
 
 def measure_queries(index_dir: Path, questions: Path, settings: Settings) -> dict[str, float]:
-    """Warm `ask` latency over every question, with its `asked_on` as `as_of`."""
+    """Warm `ask` latency over every question, with its `asked_on` as `as_of`.
+
+    Also the share of answerable questions with a gold document among the top-k passages,
+    with and without `as_of`: what the date prior is worth.
+    """
     assistant = Assistant(NewsIndex.open(index_dir), settings)
     records = [json.loads(line) for line in questions.open(encoding="utf-8") if line.strip()]
     assistant.ask(records[0]["question"])  # warm: model loaded, BM25 read
     totals = []
+    hits = {"dated": 0, "undated": 0}
+    answerable = [r for r in records if r.get("docs_containing_answer")]
     for record in records:
         answer = assistant.ask(record["question"], as_of=record.get("asked_on"))
         totals.append(answer.timings["total"])
+        gold = set(record.get("docs_containing_answer") or ())
+        if gold:
+            undated = assistant.search(record["question"], k=settings.top_k)
+            hits["dated"] += any(p.doc_id in gold for p in answer.passages)
+            hits["undated"] += any(p.doc_id in gold for p in undated)
     return {
         "questions": len(totals),
         "ask_p50_ms": 1000 * statistics.median(totals),
         "ask_p95_ms": 1000 * _percentile(totals, 95),
+        f"gold_doc_hit@{settings.top_k}_as_of": hits["dated"] / max(1, len(answerable)),
+        f"gold_doc_hit@{settings.top_k}_no_date": hits["undated"] / max(1, len(answerable)),
     }
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.chunker import Chunker
-from index.loaders import load_articles
+from index.loaders import count_inputs, load_articles
 from rag.documents import Article, Chunk, searchable_text
 from rag.embedder import Embedder, SentenceEmbedder
 from rag.errors import InputError
@@ -103,7 +103,7 @@ def index_paths(
     with index.writing() as writer:
         known = index.articles()
         batcher = _Batcher(writer, embedder, report)
-        for item in _progress(load_articles(paths), progress):
+        for item in _progress(paths, progress):
             if isinstance(item, InputError):
                 report.failed.append(item)
                 continue
@@ -133,11 +133,12 @@ def remove_articles(doc_ids: Iterable[str], index_dir: Path) -> tuple[list[str],
     return removed, missing
 
 
-def _progress(
-    items: Iterable[Article | InputError], enabled: bool
-) -> Iterable[Article | InputError]:
+def _progress(paths: Iterable[str | Path], enabled: bool) -> Iterable[Article | InputError]:
     if not enabled:
-        return items
+        return load_articles(paths)
     from tqdm import tqdm
 
-    return tqdm(items, desc="Indexing", unit=" articles", mininterval=0.5)
+    paths = list(paths)
+    return tqdm(
+        load_articles(paths), total=count_inputs(paths), desc="Indexing", unit=" articles"
+    )

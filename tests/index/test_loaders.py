@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from index.loaders import fallback_title, load_articles
+from index.loaders import count_inputs, fallback_title, load_articles
 from rag.documents import Article
 from rag.errors import InputError
 
@@ -341,3 +341,10 @@ def test_real_corpus_loads() -> None:
     assert all(e.line is not None for e in errors)
     assert all(a.text.strip() for a in articles)
     assert len(articles) > 4800
+
+
+def test_count_inputs_gives_the_progress_bar_its_end(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(BODY, encoding="utf-8")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    (tmp_path / "feed.jsonl").write_text('{"id": 1}\n\n{"id": 2}\n{"id": 3}\n', encoding="utf-8")
+    assert count_inputs([tmp_path]) == 4
