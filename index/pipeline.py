@@ -139,6 +139,4 @@ def _progress(paths: Iterable[str | Path], enabled: bool) -> Iterable[Article | 
     from tqdm import tqdm
 
     paths = list(paths)
-    return tqdm(
-        load_articles(paths), total=count_inputs(paths), desc="Indexing", unit=" articles"
-    )
+    return tqdm(load_articles(paths), total=count_inputs(paths), desc="Indexing", unit=" articles")

@@ -35,7 +35,7 @@ class Assistant:
         self.index = index
         self.settings = settings
         self.embedder = embedder or SentenceEmbedder(
-            settings.embed_model, settings.embed_dtype, settings.embed_batch_size
+            settings.embed_model, settings.embed_dtype, settings.embed_batch_size, cache=4096
         )
         self.retriever = HybridRetriever(index, self.embedder, settings.candidates)
         self.answerer = _answerer(settings.answerer, self.embedder, index)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -39,10 +40,16 @@ def default_model_path() -> Path:
 class SentenceEmbedder:
     """all-MiniLM-L6-v2 through sentence-transformers; the model loads on first use."""
 
-    def __init__(self, model: str = "", dtype: str = "bfloat16", batch_size: int = 64) -> None:
+    def __init__(
+        self, model: str = "", dtype: str = "bfloat16", batch_size: int = 64, cache: int = 0
+    ) -> None:
         self.model_path = Path(model) if model else None
         self.dtype = dtype
         self.batch_size = batch_size
+        # Queries repeat texts (the question retrieved with, then answered with; sentences
+        # of the same passages across a conversation): a small cache skips the model.
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache
 
     @cached_property
     def _model(self):
@@ -73,6 +80,21 @@ class SentenceEmbedder:
         """Unit-length float32 vectors, one row per text."""
         import numpy as np
 
+        if not self._cache_size:
+            return self._encode(texts)
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        for text, vector in zip(missing, self._encode(missing), strict=True):
+            self._cache[text] = vector
+        for text in texts:
+            self._cache.move_to_end(text)
+        rows = [self._cache[text] for text in texts]
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return np.stack(rows) if rows else np.zeros((0, DIMENSIONS), dtype=np.float32)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         vectors = self._model.encode(
@@ -82,4 +104,6 @@ class SentenceEmbedder:
             convert_to_numpy=True,
             show_progress_bar=False,
         )
-        return np.asarray(vectors, dtype=np.float32)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        # bf16 normalisation leaves norms off by ~0.5%; dot products should be cosines.
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)

@@ -30,10 +30,13 @@ WRONG_KIND = {"date": 0.6, "number": 0.6, "person": 0.85, "place": 0.85}
 # says the same thing in other words; otherwise it is merely on topic.
 MIN_COVERAGE, PARAPHRASE = 0.5, 0.6
 OFF_TOPIC = 0.5
-SHORTLIST = 16  # sentences embedded per question: the cost of the answer stage
+SHORTLIST = 8  # sentences embedded per question: the cost of the answer stage (see below)
 ABSTAIN_BELOW = 0.5
 SECOND_SENTENCE_RATIO = 0.92
 MIN_WORDS = 5
+# SHORTLIST measured on the 489 RealTimeQA dev questions: 16, 10 and 8 sentences give the
+# same answers (133 of 285 answerable contain the gold answer; 94-95 of 204 unanswerable
+# abstain) while the answer stage's median falls from 104 to 72 to 52 ms.
 _SENTENCE_END = (".", "!", "?", '"', "”", "'", "’", ")")
 
 TermWeights = Callable[[frozenset[str]], dict[str, float]]

@@ -123,12 +123,9 @@ class ChunkStore:
         self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
     ) -> list[StoredChunk]:
         """The `k` chunks nearest to `vector` (cosine), best first."""
-        total = self.count()
-        if total == 0:
-            return []
         result = self._collection.query(
             query_embeddings=[vector],
-            n_results=min(k, total),
+            n_results=k,  # Chroma returns fewer when it holds fewer
             where=where,
             include=["documents", "metadatas", "distances"],
         )
