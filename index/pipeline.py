@@ -71,6 +71,8 @@ class _Batcher:
             self.flush()
 
     def flush(self) -> None:
+        if not self.pending:
+            return
         texts = [searchable_text(p.article.title, c.text) for p in self.pending for c in p.new]
         vectors = self.embedder.embed(texts)
         updates = []
@@ -101,7 +103,7 @@ def index_paths(
     started = time.perf_counter()
     index = NewsIndex.open(index_dir, create=True)
     with index.writing() as writer:
-        known = index.articles()
+        known = writer.articles
         batcher = _Batcher(writer, embedder, report)
         for item in _progress(paths, progress):
             if isinstance(item, InputError):

@@ -151,6 +151,11 @@ class IndexWriter:
         self._catalog = catalog
         self.changed = False
 
+    @property
+    def articles(self) -> dict[str, ArticleInfo]:
+        """The articles indexed when writing began (the store is marked dirty meanwhile)."""
+        return self._catalog
+
     def put(self, updates: Sequence[ArticleUpdate]) -> None:
         """Store a batch of new or changed articles.
 
@@ -160,6 +165,8 @@ class IndexWriter:
         """
         import numpy as np
 
+        if not updates:
+            return
         now = time.time()
         added = [_stored(u.article, c, now) for u in updates for c in u.new]
         vectors = [u.vectors for u in updates if u.new]

@@ -18,8 +18,10 @@ def test_reindexing_unchanged_input_embeds_nothing(
 ) -> None:
     first = index_paths([seeds_copy], tmp_path / "ix", embedder=embedder, progress=False)
     assert first.chunks_embedded > 0
+    generation = NewsIndex.open(tmp_path / "ix").store.generation
     again = index_paths([seeds_copy], tmp_path / "ix", embedder=embedder, progress=False)
     assert again.chunks_embedded == 0
+    assert NewsIndex.open(tmp_path / "ix").store.generation == generation, "nothing rebuilt"
     assert sorted(again.unchanged) == [WITHDRAWAL_DOC, BAJWA_DOC]
     assert again.added == again.updated == []
 
