@@ -54,7 +54,9 @@ def run_ask(args: argparse.Namespace) -> int:
 
 def _chat(assistant: Assistant, as_of: str | None) -> int:
     history: list[Message] = []
-    print(f"Ask about the {len(assistant.articles())} indexed articles (Ctrl-D to quit).")
+    print("Loading the model…", end="", flush=True)
+    assistant.warm_up()
+    print(f"\rAsk about the {len(assistant.articles())} indexed articles (Ctrl-D to quit).")
     while True:
         try:
             question = input("\nyou> ").strip()

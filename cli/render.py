@@ -22,10 +22,12 @@ def answer(reply: Answer) -> str:
             lines.append(f"[{citation.number}] {where} ({citation.doc_id})")
             lines.append(textwrap.indent(textwrap.fill(f'"{citation.quote}"', 96), "    "))
     elif reply.passages:
-        lines.append("\nClosest passages searched:")
-        lines.extend(
-            f"  - {_where(p.title, p.outlet, p.published)} ({p.doc_id})" for p in reply.passages[:3]
-        )
+        lines.append("\nClosest articles searched:")
+        nearest: dict[str, Passage] = {}
+        for passage in reply.passages:
+            nearest.setdefault(passage.doc_id, passage)
+        for p in list(nearest.values())[:3]:
+            lines.append(f"  - {_where(p.title, p.outlet, p.published)} ({p.doc_id})")
     lines.append(
         f"\nconfidence {reply.confidence:.2f} · {reply.timings.get('total', 0) * 1000:.0f} ms"
     )

@@ -69,6 +69,10 @@ class Assistant:
         timings["total"] = time.perf_counter() - started
         return replace(answer, question=question, timings=timings)
 
+    def warm_up(self) -> None:
+        """Load the model, BM25 and sentence splitter now, so the first question is quick."""
+        self.ask("What happened?")
+
     def search(self, query: str, k: int = 5, as_of: str | dt.date | None = None) -> list[Passage]:
         """The `k` best passages for `query`, best first."""
         return self.retriever.retrieve(query, k, parse_as_of(as_of)).passages

@@ -67,3 +67,22 @@ def test_asking_without_an_index_says_what_to_do(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "rag index" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_chat_loop_answers_follow_ups_from_standard_input(seeds_index: Path) -> None:
+    questions = (
+        "When does the withdrawal end?\nWho did Lloyd Austin speak with?\nWhat is his position?\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "ask", "--index", str(seeds_index)],
+        input=questions,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    answers = result.stdout.split("you>")[1:]
+    assert len(answers) == 4  # three answers, then the prompt that met end of input
+    assert "September 11" in answers[0]
+    assert "Bajwa" in answers[2] and "[1]" in answers[2]
