@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,11 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict with the same fields (what `rag ask --json` prints)."""
         return asdict(self)
+
+
+class Answerer(Protocol):
+    """Turns a question and retrieved passages into an Answer."""
+
+    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
+        """Answer `question` from `passages` only."""
+        ...

@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from rag.answers import Answer, Passage
+from rag.answers import Answer, Answerer, Passage
 from rag.conversation import Message, standalone_question
 from rag.dates import parse_as_of
 from rag.embedder import Embedder, SentenceEmbedder
 from rag.errors import ConfigError
-from rag.extractive import Answerer, ExtractiveAnswerer
+from rag.extractive import ExtractiveAnswerer
 from rag.news_index import ArticleInfo, NewsIndex
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings, load_settings

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
@@ -40,14 +39,6 @@ MIN_WORDS = 5
 _SENTENCE_END = (".", "!", "?", '"', "”", "'", "’", ")")
 
 TermWeights = Callable[[frozenset[str]], dict[str, float]]
-
-
-class Answerer(Protocol):
-    """Turns a question and retrieved passages into an Answer."""
-
-    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        """Answer `question` from `passages` only."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -64,10 +64,6 @@ class ChunkStore:
         """Record that the contents changed (or that derived files caught up)."""
         self._collection.modify(metadata={"generation": value})
 
-    def count(self) -> int:
-        """Number of chunks stored."""
-        return int(self._collection.count())
-
     def add(self, chunks: Sequence[StoredChunk], vectors: np.ndarray) -> None:
         """Insert or overwrite `chunks` with their vectors."""
         if not chunks:
