@@ -94,10 +94,7 @@ class ChunkStore:
             page = self._collection.get(
                 include=["documents", "metadatas"], limit=_PAGE, offset=offset
             )
-            for chunk_id, text, meta in zip(
-                page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True
-            ):
-                yield StoredChunk(chunk_id, text or "", dict(meta or {}))
+            yield from _rows(page["ids"], page["documents"], page["metadatas"])
             if len(page["ids"]) < _PAGE:
                 return
             offset += _PAGE
@@ -107,12 +104,7 @@ class ChunkStore:
         if not ids:
             return []
         page = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
-        found = {
-            chunk_id: StoredChunk(chunk_id, text or "", dict(meta or {}))
-            for chunk_id, text, meta in zip(
-                page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True
-            )
-        }
+        found = {c.id: c for c in _rows(page["ids"], page["documents"], page["metadatas"])}
         return [found[i] for i in ids if i in found]
 
     def search(
@@ -125,13 +117,28 @@ class ChunkStore:
             where=where,
             include=["documents", "metadatas", "distances"],
         )
-        return [
-            StoredChunk(chunk_id, text or "", dict(meta or {}), float(distance))
-            for chunk_id, text, meta, distance in zip(
-                result["ids"][0],
-                (result["documents"] or [[]])[0],
-                (result["metadatas"] or [[]])[0],
-                (result["distances"] or [[]])[0],
-                strict=True,
-            )
-        ]
+        return _rows(
+            result["ids"][0],
+            (result["documents"] or [[]])[0],
+            (result["metadatas"] or [[]])[0],
+            (result["distances"] or [[]])[0],
+        )
+
+
+def _rows(
+    ids: Sequence[str],
+    documents: Sequence[str | None] | None,
+    metadatas: Sequence[Any] | None,
+    distances: Sequence[float] | None = None,
+) -> list[StoredChunk]:
+    """Chroma's parallel result lists as StoredChunks."""
+    return [
+        StoredChunk(chunk_id, text or "", dict(meta or {}), float(distance))
+        for chunk_id, text, meta, distance in zip(
+            ids,
+            documents or [],
+            metadatas or [],
+            distances if distances is not None else [0.0] * len(ids),
+            strict=True,
+        )
+    ]
