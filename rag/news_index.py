@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 FORMAT = 1
+DIRTY = "dirty-"  # generation prefix while a write is under way (or crashed)
 
 
 @dataclass(frozen=True)
@@ -102,11 +103,11 @@ class NewsIndex:
     @contextmanager
     def writing(self) -> Iterator[IndexWriter]:
         """Change the index; derived files are rebuilt on exit, even after an error."""
-        lock_path = self.folder / ".write.lock"
-        with lock_path.open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            writer = IndexWriter(self.store, self.articles())
-            self.store.set_generation(f"dirty-{uuid.uuid4().hex}")
+        with _write_lock(self.folder, wait=True):
+            self._refresh(locked=True)
+            assert self._catalog is not None
+            writer = IndexWriter(self.store, self._catalog)
+            self.store.set_generation(f"{DIRTY}{uuid.uuid4().hex}")
             try:
                 yield writer
             finally:
@@ -115,15 +116,23 @@ class NewsIndex:
                 else:
                     self.store.set_generation(self._generation)
 
-    def _refresh(self) -> None:
+    def _refresh(self, locked: bool = False) -> None:
         current = self.store.generation
-        if self._catalog is not None and self._generation == current and current:
+        if self._catalog is not None and current and current == self._generation:
             return
+        if self._catalog is not None and current.startswith(DIRTY) and not locked:
+            if _writer_busy(self.folder):
+                return  # answer from the last complete state until the writer finishes
         loaded = _load_derived(self.folder / "derived")
-        if loaded is not None and loaded[0] == current and current:
+        if loaded is not None and current and loaded[0] == current:
+            self._generation, self._catalog, self._lexical = loaded
+        elif locked:
+            self._rebuild()
+        elif loaded is not None and _writer_busy(self.folder):
             self._generation, self._catalog, self._lexical = loaded
         else:
-            self._rebuild()
+            with _write_lock(self.folder, wait=True):  # stale after a crash: repair, alone
+                self._refresh(locked=True)
 
     def _rebuild(self) -> None:
         catalog, lexical = _derive(self.store)
@@ -188,6 +197,27 @@ class IndexWriter:
         self._store.delete(list(info.chunk_ids))
         self.changed = True
         return True
+
+
+@contextmanager
+def _write_lock(folder: Path, wait: bool) -> Iterator[bool]:
+    """Hold the index's write lock; yields False at once if another writer has it (no wait)."""
+    with (folder / ".write.lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _writer_busy(folder: Path) -> bool:
+    """True while another writer (thread or process) holds the write lock."""
+    with _write_lock(folder, wait=False) as acquired:
+        return not acquired
 
 
 def _stored(article: Article, chunk: Chunk, now: float) -> StoredChunk:

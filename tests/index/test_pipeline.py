@@ -100,3 +100,25 @@ def test_a_write_interrupted_midway_is_repaired_on_open(seeds_index: Path, tmp_p
     assert set(index.articles()) == {WITHDRAWAL_DOC, BAJWA_DOC}
     assert index.store.generation != "dirty-crashed-writer"
     assert index.lexical().search("withdrawal September", 1)
+
+
+def test_readers_use_the_last_complete_index_while_a_write_is_under_way(
+    seeds_index: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "copy"
+    shutil.copytree(seeds_index, folder)
+    reader = NewsIndex.open(folder)
+    assert set(reader.articles()) == {WITHDRAWAL_DOC, BAJWA_DOC}
+    with NewsIndex.open(folder).writing() as writer:
+        writer.remove(BAJWA_DOC)
+        busy = reader.store.generation
+        assert busy.startswith("dirty-")
+        # Mid-write the reader keeps its complete view and must not repair the marker away.
+        assert set(reader.articles()) == {WITHDRAWAL_DOC, BAJWA_DOC}
+        assert set(NewsIndex.open(folder).articles()) == {WITHDRAWAL_DOC, BAJWA_DOC}
+        assert reader.store.generation == busy
+    assert set(reader.articles()) == {WITHDRAWAL_DOC}
+    remaining = set(reader.articles()[WITHDRAWAL_DOC].chunk_ids)
+    assert {chunk_id for chunk_id, _ in reader.lexical().search("Bajwa army chief", 10)} <= remaining
