@@ -8,8 +8,8 @@ Usage:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from index.chunker import Chunker
@@ -17,36 +17,11 @@ from index.loaders import count_inputs, load_articles
 from rag.documents import Article, Chunk, searchable_text
 from rag.embedder import Embedder, SentenceEmbedder
 from rag.errors import InputError
+from rag.ingestion import IndexReport
 from rag.news_index import ArticleUpdate, IndexWriter, NewsIndex
 from rag.settings import Settings
 
 EMBED_BATCH = 256  # chunks gathered across articles before one call to the model
-
-
-@dataclass
-class IndexReport:
-    """What one indexing run did."""
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    failed: list[InputError] = field(default_factory=list)
-    chunks_embedded: int = 0
-    chunks_kept: int = 0
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        """True when every input was indexed."""
-        return not self.failed
-
-    def summary(self) -> str:
-        """One line for people."""
-        return (
-            f"{len(self.added)} added, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged, {len(self.failed)} failed; "
-            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f}s"
-        )
 
 
 @dataclass
@@ -133,6 +108,23 @@ def remove_articles(doc_ids: Iterable[str], index_dir: Path) -> tuple[list[str],
         for doc_id in doc_ids:
             (removed if writer.remove(doc_id) else missing).append(doc_id)
     return removed, missing
+
+
+class PipelineIndexer:
+    """The `rag.ingestion.Indexer` for one index directory, sharing a loaded model."""
+
+    def __init__(
+        self, index_dir: Path, settings: Settings | None = None, embedder: Embedder | None = None
+    ) -> None:
+        self.index_dir, self.settings, self.embedder = index_dir, settings, embedder
+
+    def add(self, paths: Sequence[Path]) -> IndexReport:
+        """Index `paths` incrementally, with a tqdm bar (which the web chat mirrors)."""
+        return index_paths(paths, self.index_dir, self.settings, self.embedder, progress=True)
+
+    def remove(self, doc_ids: Sequence[str]) -> tuple[list[str], list[str]]:
+        """Delete articles by id; returns (removed, not found)."""
+        return remove_articles(doc_ids, self.index_dir)
 
 
 def _progress(paths: Iterable[str | Path], enabled: bool) -> Iterable[Article | InputError]:
