@@ -10,8 +10,9 @@ print(answer.citations[0].quote)
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,7 +38,9 @@ class Assistant:
         self.embedder = embedder or SentenceEmbedder(
             settings.embed_model, settings.embed_dtype, settings.embed_batch_size, cache=4096
         )
-        self.retriever = HybridRetriever(index, self.embedder, settings.candidates)
+        self.retriever = HybridRetriever(
+            index, self.embedder, settings.candidates, settings.retrieval
+        )
         self.answerer = _answerer(settings.answerer, self.embedder, index)
 
     @classmethod
@@ -68,6 +71,22 @@ class Assistant:
         timings["answer"] = time.perf_counter() - answer_started
         timings["total"] = time.perf_counter() - started
         return replace(answer, question=question, timings=timings)
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Message] | None = None,
+        as_of: str | dt.date | None = None,
+    ) -> Iterator[str | Answer]:
+        """`ask`, delivered as text deltas and then the final Answer.
+
+        for part in assistant.stream("When does the withdrawal end?"):
+            if isinstance(part, Answer): answer = part
+            else: print(part, end="")
+        """
+        answer = self.ask(question, history, as_of)
+        yield from re.findall(r"\S+\s*", answer.text)  # one streaming interface for every answerer
+        yield answer
 
     def warm_up(self) -> None:
         """Load the model, BM25 and sentence splitter now, so the first question is quick."""
