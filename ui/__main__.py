@@ -1,0 +1,66 @@
+"""Serve the web chat.
+
+    python -m ui                          # the index in RAG_INDEX_DIR (default .rag)
+    python -m ui --add seeds/             # index seeds/ first (a no-op when unchanged)
+    python -m ui --index DIR --port 7861 --host 0.0.0.0
+
+This is the one place the web chat meets `index`: it wires the ingestion pipeline in as the
+app's `rag.Indexer`, so `ui.app` itself depends on `rag` alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rag.offline import go_offline
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Index what `--add` names, load the model, and serve until interrupted."""
+    args = _parser().parse_args(argv)
+    go_offline()
+    from index.pipeline import PipelineIndexer
+    from rag import Assistant, RagError, load_settings
+    from rag.embedder import SentenceEmbedder
+    from rag.news_index import NewsIndex
+
+    try:
+        settings = load_settings(index_dir=args.index, ui_host=args.host, ui_port=args.port)
+        embedder = SentenceEmbedder(
+            settings.embed_model, settings.embed_dtype, settings.embed_batch_size, cache=4096
+        )
+        indexer = PipelineIndexer(settings.index_dir, settings, embedder)
+        if args.add:
+            report = indexer.add([Path(path) for path in args.add])
+            for failure in report.failed:
+                print(f"ui: skipped {failure}", file=sys.stderr)
+            print(f"{report.summary()} → {settings.index_dir}")
+        assistant = Assistant(NewsIndex.open(settings.index_dir), settings, embedder)
+        print("Loading the model…", flush=True)
+        assistant.warm_up()
+    except RagError as error:
+        print(f"ui: {error}", file=sys.stderr)
+        return 2
+    from ui.app import build_app, launch_options
+
+    print(f"Serving the chat on {len(assistant.articles())} articles.", flush=True)
+    build_app(assistant, indexer, settings).queue().launch(**launch_options(settings))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ui", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--index", help="index folder (default: RAG_INDEX_DIR or .rag)")
+    parser.add_argument("--host", help="address to bind (default: RAG_UI_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default: RAG_UI_PORT or 7860)")
+    parser.add_argument(
+        "--add", nargs="+", metavar="PATH", help="files or folders to index before serving"
+    )
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""The web chat: a Gradio app over an Assistant, with an Indexer for articles added in it.
+
+    app = build_app(assistant, indexer, settings)
+    app.launch(**launch_options(settings))
+
+Endpoints for `gradio_client`: `/ask` (question, history, as_of → the `rag ask --json`
+object), `/add_articles` (files → report) and `/remove_articles` (ids → report).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr  # `ui/__init__` has switched telemetry off before this import
+
+from rag import Answer, Assistant, Indexer, RagError, Settings
+from rag.conversation import Message
+from ui import render
+from ui.uploads import ACCEPTED, add_uploads
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+EXAMPLES = [
+    "When does the withdrawal end?",
+    "Who is General Qamar Javed Bajwa?",
+    "What did the Pakistani and US officials discuss?",
+    "What is the population of Tokyo?",
+]
+SEARCHING = '<span class="searching">Searching the articles…</span>'
+
+
+def build_app(assistant: Assistant, indexer: Indexer, settings: Settings) -> gr.Blocks:
+    """The chat, the sources panel, the article manager and the `/ask` API."""
+    with gr.Blocks(title="News QA", analytics_enabled=False) as app:
+        answers = gr.State([])
+        status = gr.Markdown(_status(assistant), elem_id="brand")
+        with gr.Tab("Ask"), gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=340):
+                chat = gr.Chatbot(
+                    elem_id="chat",
+                    height=None,  # grows with the conversation between the bounds below
+                    min_height=260,
+                    max_height=620,
+                    layout="panel",
+                    show_label=False,
+                    feedback_options=None,
+                    buttons=["copy"],
+                    placeholder="Ask about the indexed articles. Every sentence of an answer "
+                    "is quoted from an article, and its **[n]** shows where.",
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        show_label=False,
+                        placeholder="Ask about the articles…",
+                        elem_id="question",
+                        scale=5,
+                        autofocus=True,
+                    )
+                    ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
+                gr.Examples(EXAMPLES, inputs=question, label="Try")
+                new_chat = gr.Button("New conversation", size="sm", variant="secondary")
+            with gr.Column(scale=2, min_width=300):
+                gr.Markdown("### Sources")
+                sources = gr.HTML(render.EMPTY_PANEL, elem_id="sources")
+        with gr.Tab("Articles"):
+            library = _library_tab(assistant, indexer, settings, status)
+
+        reply = _replier(assistant)
+        for trigger in (question.submit, ask.click):
+            trigger(
+                reply,
+                [question, answers],
+                [question, chat, answers, sources],
+                api_visibility="private",
+            )
+        new_chat.click(
+            lambda: ("", [], [], render.EMPTY_PANEL),
+            None,
+            [question, chat, answers, sources],
+            api_visibility="private",
+        )
+        app.load(lambda: _library_view(assistant), None, library, api_visibility="private")
+        gr.api(_ask_api(assistant), api_name="ask")
+    return app
+
+
+def launch_options(settings: Settings) -> dict[str, Any]:
+    """`launch()` keywords: loopback unless told otherwise, optional login, upload limit."""
+    user, _, password = settings.ui_auth.partition(":")
+    return {
+        "server_name": settings.ui_host,
+        "server_port": settings.ui_port,
+        "auth": (user, password) if settings.ui_auth else None,
+        "max_file_size": settings.ui_max_upload_mb * 2**20,
+        "css": (ASSETS / "style.css").read_text(encoding="utf-8"),
+        "js": (ASSETS / "cite.js").read_text(encoding="utf-8"),
+        "theme": gr.themes.Soft(font=["system-ui", "sans-serif"]),
+        "footer_links": ["api"],
+        "show_error": True,
+        "ssr_mode": False,
+    }
+
+
+def _replier(assistant: Assistant) -> Any:
+    def reply(question: str, answers: list[Answer]) -> Iterator[tuple[Any, ...]]:
+        question = question.strip()
+        if not question:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        turn = len(answers)
+        shown = _chat_view(answers) + [{"role": "user", "content": question}]
+        yield "", [*shown, {"role": "assistant", "content": SEARCHING}], answers, gr.skip()
+        text = ""
+        try:
+            for part in assistant.stream(question, _history(answers)):
+                if isinstance(part, Answer):
+                    answers = [*answers, part]
+                    yield "", _chat_view(answers), answers, render.sources_panel(answers)
+                    return
+                text += part
+                message = render.chat_message(text, turn)
+                yield "", [*shown, {"role": "assistant", "content": message}], answers, gr.skip()
+        except RagError as error:
+            failed = {"role": "assistant", "content": f"⚠ {render.escape(str(error))}"}
+            yield question, [*shown, failed], answers, gr.skip()
+
+    return reply
+
+
+def _chat_view(answers: Sequence[Answer]) -> list[dict[str, str]]:
+    view = []
+    for turn, answer in enumerate(answers):
+        message = render.chat_message(answer.text, turn, answer.abstained)
+        view += [
+            {"role": "user", "content": render.escape(answer.question)},
+            {"role": "assistant", "content": message},
+        ]
+    return view
+
+
+def _history(answers: Sequence[Answer]) -> list[Message]:
+    history: list[Message] = []
+    for answer in answers:
+        history += [
+            {"role": "user", "content": answer.question},
+            {"role": "assistant", "content": answer.text},
+        ]
+    return history
+
+
+def _ask_api(assistant: Assistant) -> Any:
+    def ask(
+        question: str, history: list[dict[str, str]] | None = None, as_of: str | None = None
+    ) -> dict[str, Any]:
+        """Answer a question about the indexed articles: the same object as `rag ask --json`.
+
+        `history` is the conversation so far as [{"role": "user"|"assistant", "content": ...}];
+        `as_of` (YYYY-MM-DD) prefers articles published by that day.
+        """
+        try:
+            messages = [Message(role=m["role"], content=m["content"]) for m in history or []]
+            return assistant.ask(question, messages, as_of or None).to_dict()
+        except RagError as error:
+            raise gr.Error(str(error)) from None
+        except (KeyError, TypeError):
+            raise gr.Error('history must be a list of {"role": ..., "content": ...}') from None
+
+    return ask
+
+
+def _library_tab(
+    assistant: Assistant, indexer: Indexer, settings: Settings, status: gr.Markdown
+) -> list[Any]:
+    gr.Markdown(
+        f"Add articles as {', '.join(ACCEPTED)} files (up to {settings.ui_max_upload_mb} MB "
+        "each). They are indexed at once; articles already indexed are kept."
+    )
+    # No `file_types`: Gradio would refuse a whole drop for one wrong file, without naming it;
+    # ui.uploads checks each file and the report says which one and why.
+    files = gr.File(file_count="multiple", type="filepath", label="Add articles")
+    report = gr.Markdown(elem_id="upload-report")
+    table = gr.Dataframe(
+        headers=["Title", "Outlet", "Date", "Passages", "Id"],
+        column_widths=["46%", "17%", "12%", "9%", "16%"],
+        datatype=["str", "str", "str", "number", "str"],
+        interactive=False,
+        wrap=True,
+        elem_id="articles",
+        label="Indexed articles",
+    )
+    with gr.Row():
+        chosen = gr.Dropdown(
+            multiselect=True,
+            allow_custom_value=True,
+            label="Remove articles",
+            scale=4,
+            elem_id="remove-choice",
+        )
+        remove = gr.Button("Remove", variant="stop", scale=1, min_width=80)
+    outputs = [report, table, chosen, status]
+    uploads = settings.index_dir / "uploads"
+    max_bytes = settings.ui_max_upload_mb * 2**20
+
+    # Gradio finds its progress tracker in a default value; it mirrors the pipeline's tqdm bar.
+    def add(paths: list[str] | None, progress: Any = gr.Progress(track_tqdm=True)) -> Any:  # noqa: B008
+        result = add_uploads(paths or [], indexer, uploads, max_bytes)
+        message = render.index_report(result.report, result.rejected)
+        return message, *_library_view(assistant), _status(assistant)
+
+    def drop(doc_ids: list[str] | None) -> Any:
+        removed, missing = indexer.remove(doc_ids or [])
+        message = f"**{len(removed)} removed**" + "".join(
+            f"\n- ✗ no article `{doc_id}` is indexed" for doc_id in missing
+        )
+        return message, *_library_view(assistant), _status(assistant)
+
+    files.upload(add, files, outputs, api_name="add_articles", concurrency_id="write")
+    remove.click(drop, chosen, outputs, api_name="remove_articles", concurrency_id="write")
+    return [table, chosen]
+
+
+def _library_view(assistant: Assistant) -> tuple[Any, Any]:
+    articles = assistant.articles()
+    choices = [(f"{a.title[:70]} ({a.id})", a.id) for a in articles]
+    return render.article_rows(articles), gr.Dropdown(choices=choices, value=[])
+
+
+def _status(assistant: Assistant) -> str:
+    articles = assistant.articles()
+    chunks = sum(len(a.chunk_ids) for a in articles)
+    return (
+        f"# News QA\nAnswers quoted from {len(articles)} indexed articles ({chunks} passages), "
+        "every sentence cited. Nothing leaves this machine."
+    )

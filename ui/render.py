@@ -1,0 +1,141 @@
+"""HTML for the web chat: answers with clickable `[n]`, and the sources panel behind them.
+
+Article text is untrusted: everything taken from it is escaped before it reaches the page.
+Each `[n]` links to `#src-{turn}-{n}`, the card of citation n of that turn in the panel
+(Gradio's sanitiser keeps `href` and `class`, and drops `data-*`, so the link carries both).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from rag import Answer, ArticleInfo, Citation, IndexReport, Passage
+
+_MARKER = re.compile(r"\[(\d+)\]")
+# Only what would turn article text into formatting; each escape shows up in a copied message.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]~])")
+
+EMPTY_PANEL = (
+    '<div class="sources-empty">Ask a question: the sentences the answer quotes appear here, '
+    "highlighted in their articles.</div>"
+)
+
+
+def chat_message(text: str, turn: int, abstained: bool = False) -> str:
+    """An answer's text for the chat, each complete `[n]` a link to its source card."""
+    parts = _MARKER.split(text)
+    rendered = []
+    for position, part in enumerate(parts):
+        if position % 2:
+            rendered.append(f'<a class="cite" href="#src-{turn}-{part}">[{part}]</a>')
+        else:
+            rendered.append(escape(part))
+    body = "".join(rendered)
+    if abstained:
+        return f'<div class="abstain">{body}</div>'
+    return body
+
+
+def sources_panel(answers: Sequence[Answer]) -> str:
+    """One section per answer; the latest is shown, the others wait for a click on their `[n]`."""
+    if not answers:
+        return EMPTY_PANEL
+    sections = [
+        _section(answer, turn, active=turn == len(answers) - 1)
+        for turn, answer in enumerate(answers)
+    ]
+    return "".join(sections)
+
+
+def _section(answer: Answer, turn: int, active: bool) -> str:
+    state = " active" if active else ""
+    heading = f'<h3 class="sources-question">{html.escape(answer.question)}</h3>'
+    cards = "".join(_citation_card(c, answer.passages, turn) for c in answer.citations)
+    cited = {c.chunk_id for c in answer.citations}
+    others = [p for p in answer.passages if p.chunk_id not in cited]
+    if answer.abstained:
+        cards = '<p class="sources-note">No passage answers this question.</p>'
+    return (
+        f'<section class="turn{state}" id="turn-{turn}">{heading}{cards}'
+        f"{_other_passages(others, answer.abstained)}</section>"
+    )
+
+
+def _citation_card(citation: Citation, passages: Sequence[Passage], turn: int) -> str:
+    passage = next((p for p in passages if p.chunk_id == citation.chunk_id), None)
+    if passage is None or not passage.start <= citation.start < citation.end <= passage.end:
+        body = f"<mark>{html.escape(citation.quote)}</mark>"
+    else:
+        cut_start, cut_end = citation.start - passage.start, citation.end - passage.start
+        body = (
+            html.escape(passage.text[:cut_start])
+            + f"<mark>{html.escape(passage.text[cut_start:cut_end])}</mark>"
+            + html.escape(passage.text[cut_end:])
+        )
+    return (
+        f'<article class="source" id="src-{turn}-{citation.number}">'
+        f'<header><span class="num">[{citation.number}]</span> '
+        f'<span class="title">{html.escape(citation.title)}</span></header>'
+        f"{_byline(citation.outlet, citation.published, None)}"
+        f'<blockquote class="passage">{body}</blockquote></article>'
+    )
+
+
+def _other_passages(passages: Sequence[Passage], abstained: bool) -> str:
+    if not passages:
+        return ""
+    label = "Closest passages searched" if abstained else "Other passages retrieved"
+    items = "".join(
+        f'<div class="other"><div class="title">{html.escape(p.title)}</div>'
+        f"{_byline(p.outlet, p.published, p.byline)}"
+        f'<p class="passage">{html.escape(p.text)}</p></div>'
+        for p in passages
+    )
+    return f'<details class="others"><summary>{label} ({len(passages)})</summary>{items}</details>'
+
+
+def _byline(outlet: str | None, published: str | None, byline: str | None) -> str:
+    parts = [outlet or "Unknown outlet", readable_date(published) or "undated"]
+    if byline:
+        parts.append(byline)
+    return f'<div class="meta">{html.escape(" · ".join(parts))}</div>'
+
+
+def readable_date(published: str | None) -> str:
+    """ "2021-04-28" → "28 Apr 2021"; "" when missing or unreadable."""
+    if not published:
+        return ""
+    try:
+        day = dt.date.fromisoformat(published[:10])
+    except ValueError:
+        return published
+    return f"{day.day} {day:%b %Y}"
+
+
+def article_rows(articles: Sequence[ArticleInfo]) -> list[list[str | int]]:
+    """The articles table: title, outlet, date, chunks, id."""
+    return [[a.title, a.outlet or "", a.published or "", len(a.chunk_ids), a.id] for a in articles]
+
+
+def index_report(report: IndexReport, rejected: Sequence[str]) -> str:
+    """Markdown for an upload: what was added, and for each failed file what to do."""
+    lines = [f"**{report.summary()}**"]
+    for doc_id in report.added + report.updated:
+        lines.append(f"- ✓ `{doc_id}` indexed")
+    for doc_id in report.unchanged:
+        lines.append(f"- = `{doc_id}` unchanged, already indexed")
+    for failure in report.failed:
+        where = Path(failure.source).name + (f", line {failure.line}" if failure.line else "")
+        lines.append(f"- ✗ {escape(where)}: {escape(failure.reason)}")
+    for reason in rejected:
+        lines.append(f"- ✗ {escape(reason)}")
+    return "\n".join(lines)
+
+
+def escape(text: str) -> str:
+    """Text shown as itself in Gradio's Markdown: no HTML, no formatting."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
