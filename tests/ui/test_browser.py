@@ -141,3 +141,20 @@ def test_articles_tab_lists_and_adds_articles(
     assert "1 added" in browser.find_element(By.ID, "upload-report").text
     wait.until(lambda d: "lighthouse" in d.find_element(By.ID, "articles").text)
     browser.save_screenshot(str(SCREENSHOTS / "desktop-articles.png"))
+
+
+def test_copying_an_answer_gives_plain_text_with_its_markers(
+    browser: WebDriver, chat_server: tuple[str, Path]
+) -> None:
+    origin = chat_server[0].rstrip("/")
+    browser.execute_cdp_cmd(
+        "Browser.grantPermissions",
+        {"origin": origin, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]},
+    )
+    browser.get(chat_server[0])
+    _ask(browser, "When does the withdrawal end?", 0)
+    browser.find_elements(By.CSS_SELECTOR, "#chat button[aria-label='Copy message']")[-1].click()
+    read = "const done = arguments[0]; navigator.clipboard.readText().then(done, String)"
+    copied = WebDriverWait(browser, PAGE_WAIT_S).until(lambda d: d.execute_async_script(read))
+    assert copied.startswith("The withdrawal, which starts Saturday")
+    assert copied.endswith("longest war. [1]"), copied

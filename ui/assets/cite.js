@@ -15,4 +15,17 @@
     card.classList.add("flash");
     card.scrollIntoView({ behavior: "smooth", block: "nearest" });
   }, true);
+
+  // Gradio's copy button copies a message's source; make it the plain answer with its [n].
+  const writeText = navigator.clipboard && navigator.clipboard.writeText.bind(navigator.clipboard);
+  if (writeText) {
+    navigator.clipboard.writeText = (text) => {
+      const plain = String(text)
+        .replace(/<a class="cite" href="#src-\d+-\d+">(\[\d+\])<\/a>/g, "$1")
+        .replace(/<\/?div[^>]*>/g, "")
+        .replace(/\\([\\`*_\[\]~])/g, "$1")
+        .replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+      return writeText(plain);
+    };
+  }
 }
