@@ -10,6 +10,7 @@ from typing import Any
 from rag.errors import ConfigError
 
 DEFAULT_INDEX_DIR = Path(".rag")
+RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Settings:
     chunk_overlap: int = 30
     top_k: int = 5
     candidates: int = 40
+    retrieval: str = "hybrid"  # or "dense" / "lexical" alone: the baselines of `python -m eval`
     answerer: str = "extractive"
     ui_host: str = "127.0.0.1"  # loopback: the chat is private unless told otherwise
     ui_port: int = 7860
@@ -73,6 +75,11 @@ def _validated(settings: Settings) -> Settings:
         raise ConfigError(
             f"chunk_overlap={settings.chunk_overlap} must be between 0 and "
             f"chunk_tokens ({settings.chunk_tokens}) - 1"
+        )
+    if settings.retrieval not in RETRIEVAL_MODES:
+        raise ConfigError(
+            f"retrieval={settings.retrieval!r} is not a retrieval mode; "
+            f"use one of {', '.join(RETRIEVAL_MODES)}"
         )
     if settings.embed_dtype not in ("bfloat16", "float32"):
         raise ConfigError(f"embed_dtype={settings.embed_dtype!r}: use 'bfloat16' or 'float32'")
