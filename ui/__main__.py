@@ -46,8 +46,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from ui.app import build_app, launch_options
 
-    print(f"Serving the chat on {len(assistant.articles())} articles.", flush=True)
-    build_app(assistant, indexer, settings).queue().launch(**launch_options(settings))
+    app = build_app(assistant, indexer, settings).queue()
+    options = launch_options(settings)
+    print(
+        f"The chat on {len(assistant.articles())} articles: "
+        f"http://{settings.ui_host}:{settings.ui_port}/ (Ctrl-C stops it)",
+        flush=True,
+    )
+    app.launch(quiet=True, **options)
     return 0
 
 
