@@ -215,8 +215,9 @@ def _library_tab(
         )
         return message, *_library_view(assistant), _status(assistant)
 
-    files.upload(add, files, outputs, api_name="add_articles", concurrency_id="write")
-    remove.click(drop, chosen, outputs, api_name="remove_articles", concurrency_id="write")
+    events = {"concurrency_id": "write", "show_progress_on": report}
+    files.upload(add, files, outputs, api_name="add_articles", **events)
+    remove.click(drop, chosen, outputs, api_name="remove_articles", **events)
     return [table, chosen]
 
 

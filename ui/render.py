@@ -19,6 +19,7 @@ _MARKER = re.compile(r"\[(\d+)\]")
 # Only what would turn article text into formatting; each escape shows up in a copied message.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]~])")
 
+LISTED = 12  # ids or problems named in an upload report before "and N more"
 EMPTY_PANEL = (
     '<div class="sources-empty">Ask a question: the sentences the answer quotes appear here, '
     "highlighted in their articles.</div>"
@@ -122,17 +123,20 @@ def article_rows(articles: Sequence[ArticleInfo]) -> list[list[str | int]]:
 
 
 def index_report(report: IndexReport, rejected: Sequence[str]) -> str:
-    """Markdown for an upload: what was added, and for each failed file what to do."""
-    lines = [f"**{report.summary()}**"]
-    for doc_id in report.added + report.updated:
-        lines.append(f"- ✓ `{doc_id}` indexed")
-    for doc_id in report.unchanged:
-        lines.append(f"- = `{doc_id}` unchanged, already indexed")
+    """Markdown for an upload: each file that failed and what to do, then what was indexed."""
+    problems = [f"✗ {escape(reason)}" for reason in rejected]
     for failure in report.failed:
         where = Path(failure.source).name + (f", line {failure.line}" if failure.line else "")
-        lines.append(f"- ✗ {escape(where)}: {escape(failure.reason)}")
-    for reason in rejected:
-        lines.append(f"- ✗ {escape(reason)}")
+        problems.append(f"✗ {escape(where)}: {escape(failure.reason)}")
+    lines = [f"**{report.summary()}**"]
+    lines += [f"- {line}" for line in problems[:LISTED]]
+    if len(problems) > LISTED:
+        lines.append(f"- … and {len(problems) - LISTED} more problems")
+    for label, ids in (("indexed", report.added + report.updated), ("unchanged", report.unchanged)):
+        shown = ", ".join(f"`{doc_id}`" for doc_id in ids[:LISTED])
+        more = f" and {len(ids) - LISTED} more" if len(ids) > LISTED else ""
+        if ids:
+            lines.append(f"- {label}: {shown}{more}")
     return "\n".join(lines)
 
 

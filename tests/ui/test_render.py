@@ -74,6 +74,12 @@ def test_dates_read_naturally_and_survive_odd_values() -> None:
 def test_the_upload_report_names_each_failed_file_and_line() -> None:
     report = IndexReport(added=["a"], failed=[InputError("/x/uploads/feed.jsonl", "no text", 7)])
     text = render.index_report(report, ["budget.xlsx: .xlsx is not an article format"])
-    assert "1 added" in text and "`a` indexed" in text
+    assert "1 added" in text and "indexed: `a`" in text
     assert "feed.jsonl, line 7: no text" in text and "/x/uploads" not in text
     assert "budget.xlsx" in text
+
+
+def test_a_large_upload_report_stays_short() -> None:
+    report = IndexReport(added=[f"doc{n}" for n in range(300)])
+    text = render.index_report(report, [])
+    assert "and 288 more" in text and "`doc11`" in text and "`doc12`" not in text
