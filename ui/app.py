@@ -215,9 +215,15 @@ def _library_tab(
         )
         return message, *_library_view(assistant), _status(assistant)
 
-    events = {"concurrency_id": "write", "show_progress_on": report}
-    files.upload(add, files, outputs, api_name="add_articles", **events)
-    remove.click(drop, chosen, outputs, api_name="remove_articles", **events)
+    # One writer at a time ("write" group); the progress bar sits on the report alone.
+    files.upload(
+        add, files, outputs, api_name="add_articles", concurrency_id="write",
+        show_progress_on=report,
+    )  # fmt: skip
+    remove.click(
+        drop, chosen, outputs, api_name="remove_articles", concurrency_id="write",
+        show_progress_on=report,
+    )  # fmt: skip
     return [table, chosen]
 
 
