@@ -120,9 +120,9 @@ class NewsIndex:
         current = self.store.generation
         if self._catalog is not None and current and current == self._generation:
             return
-        if self._catalog is not None and current.startswith(DIRTY) and not locked:
-            if _writer_busy(self.folder):
-                return  # answer from the last complete state until the writer finishes
+        busy = self._catalog is not None and current.startswith(DIRTY) and not locked
+        if busy and _writer_busy(self.folder):
+            return  # answer from the last complete state until the writer finishes
         loaded = _load_derived(self.folder / "derived")
         if loaded is not None and current and loaded[0] == current:
             self._generation, self._catalog, self._lexical = loaded
