@@ -10,7 +10,7 @@ PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 QUIET  := { grep -v "^WARNING: Location" || true; }
 INDEX  ?= .rag
 
-.PHONY: setup browser test test-fast chat check bench clean
+.PHONY: setup browser test test-fast chat check bench eval clean
 
 setup: $(STAMP)
 
@@ -44,10 +44,14 @@ chat: $(STAMP)
 check: $(STAMP)
 	$(BIN)/ruff check rag index cli ui eval tests
 	$(BIN)/ruff format --check rag index cli ui eval tests
-	$(BIN)/mypy rag index ui
+	$(BIN)/mypy rag index ui eval
 
 bench: $(STAMP)
 	$(BIN)/python -m index.benchmark
+
+# The evaluation harness on the seed questions, with the baselines; see eval/README.md.
+eval: $(STAMP)
+	$(BIN)/python -m eval run --dataset eval/datasets/seeds.jsonl --corpus seeds/ --baselines
 
 clean:
 	rm -rf $(VENV) $(INDEX) *.egg-info

@@ -37,7 +37,8 @@ def _percentile(values: Sequence[float], q: float) -> float:
     return float(np.percentile(values, q, method="nearest"))  # a measured value, as quoted
 
 
-def _limited_corpus(corpus: Path, limit: int | None, folder: Path) -> Path:
+def limited_corpus(corpus: Path, limit: int | None, folder: Path) -> Path:
+    """`corpus`, or a copy of its first `limit` lines in `folder`."""
     if not limit:
         return corpus
     subset = folder / f"first-{limit}.jsonl"
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         figures: dict[str, float] = {}
         if not args.queries_only:
-            corpus = _limited_corpus(args.corpus, args.limit, scratch)
+            corpus = limited_corpus(args.corpus, args.limit, scratch)
             figures |= measure_ingestion(corpus, index_dir, settings)
         figures |= measure_queries(index_dir, args.questions, settings)
         figures |= measure_cold_cli(index_dir)

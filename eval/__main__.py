@@ -1,0 +1,5 @@
+"""`python -m eval`; see eval/cli.py."""
+
+from eval.cli import main
+
+raise SystemExit(main())
