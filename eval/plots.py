@@ -65,6 +65,7 @@ def _recall(systems: Systems) -> Any:
 def _latency(systems: Systems) -> Any:
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib import ticker
 
     figure, axes = plt.subplots(figsize=(7, 4))
     totals = {
@@ -76,6 +77,11 @@ def _latency(systems: Systems) -> Any:
     for name, values in totals.items():
         axes.hist(values, bins=bins, histtype="step", linewidth=1.5, label=name)
     axes.set_xscale("log")
+    # Plain millisecond labels: matplotlib's default labels minor log ticks as 3×10^1 and
+    # they run into each other.
+    axes.xaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axes.xaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+    axes.xaxis.set_minor_formatter(ticker.NullFormatter())
     axes.set(title="End-to-end latency", xlabel="ms per question (log scale)", ylabel="questions")
     axes.legend()
     return figure
