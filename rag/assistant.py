@@ -26,6 +26,11 @@ from rag.news_index import ArticleInfo, NewsIndex
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings, load_settings
 
+NOTHING_INDEXED = (
+    "No articles are indexed yet, so there is nothing to answer from. Add some with "
+    "`rag index PATH` or in the web chat's Articles tab."
+)
+
 
 class Assistant:
     """Answers questions about the articles in one index, citing every sentence."""
@@ -63,6 +68,8 @@ class Assistant:
         if not question or not question.strip():
             raise ConfigError("The question is empty; ask something about the articles")
         started = time.perf_counter()
+        if not self.index.articles():
+            return Answer(question, NOTHING_INDEXED, True, 0.0, timings={"total": 0.0})
         resolved, query = standalone_question(question, history or [])
         retrieval = self.retriever.retrieve(query, self.settings.top_k, parse_as_of(as_of))
         answer_started = time.perf_counter()

@@ -188,10 +188,10 @@ def cited_answer(
 
 
 def abstention(question: str, passages: Sequence[Passage], conf: float) -> Answer:
-    """An answer that says the articles do not answer the question."""
-    searched = len({p.doc_id for p in passages})
+    """An answer that says the articles do not answer the question, and what was read."""
+    read = len({p.doc_id for p in passages})
     text = (
-        f"The indexed articles don't say. I searched {searched} article"
-        f'{"" if searched == 1 else "s"} for "{question.strip()}" and none of them answers it.'
+        f'The indexed articles don\'t say. The passages closest to "{question.strip()}", '
+        f"from {read} article{'' if read == 1 else 's'}, do not answer it."
     )
     return Answer(question, text, True, min(conf, 0.5), [], list(passages))

@@ -116,3 +116,19 @@ def test_bad_questions_and_dates_are_rejected(assistant: Assistant) -> None:
         assistant.ask("   ")
     with pytest.raises(ConfigError, match="YYYY-MM-DD"):
         assistant.ask("When does the withdrawal end?", as_of="next tuesdayish")
+
+
+def test_an_empty_index_says_there_is_nothing_to_answer_from(
+    seeds_index: Path, tmp_path: Path, embedder
+) -> None:
+    import shutil
+
+    from index.pipeline import remove_articles
+
+    folder = tmp_path / "emptied"
+    shutil.copytree(seeds_index, folder)
+    remove_articles([WITHDRAWAL_DOC, BAJWA_DOC], folder)
+    empty = Assistant(NewsIndex.open(folder), Settings(index_dir=folder), embedder)
+    answer = empty.ask("When does the withdrawal end?")
+    assert answer.abstained and answer.citations == [] and answer.passages == []
+    assert answer.text.startswith("No articles are indexed yet")

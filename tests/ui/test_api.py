@@ -28,7 +28,7 @@ def test_an_unanswerable_question_abstains(client: Client) -> None:
     answer = client.predict("What is the population of Tokyo?", api_name="/ask")
     assert answer["abstained"]
     assert answer["citations"] == []
-    assert "2 articles" in answer["text"]
+    assert "from 2 articles" in answer["text"]
 
 
 def test_a_follow_up_uses_the_history(client: Client) -> None:
