@@ -1,13 +1,22 @@
-"""BM25 over chunk texts (bm25s with Snowball stemming), saved beside the Chroma store."""
+"""BM25 over chunk texts (bm25s with Snowball stemming), saved beside the Chroma store.
+
+bm25s cannot add documents to an index, so every change rebuilds it; each chunk's token ids
+are kept (`tokens.npz`) so that a rebuild tokenizes only the chunks that are new.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _IDS_FILE = "chunk_ids.json"
+_TOKENS_FILE = "tokens.npz"
+TokenIds = list[Any]  # one row of vocabulary ids per chunk: a list, or a numpy view
 
 
 def _tokenizer() -> Any:
@@ -18,43 +27,86 @@ def _tokenizer() -> Any:
 
 
 class LexicalIndex:
-    """A BM25 ranking of chunk ids; rebuilt whole whenever the chunk set changes."""
+    """A BM25 ranking of chunk ids; rebuilt whenever the chunk set changes."""
 
-    def __init__(self, chunk_ids: list[str], retriever: Any, tokenizer: Any) -> None:
+    def __init__(
+        self,
+        chunk_ids: list[str],
+        retriever: Any,
+        tokenizer: Any,
+        tokens: TokenIds | None = None,
+        folder: Path | None = None,
+    ) -> None:
         self.chunk_ids = chunk_ids
         self._retriever = retriever
         self._tokenizer = tokenizer
+        self._tokens = tokens  # per chunk; read from `folder` when first needed
+        self._folder = folder
 
     @classmethod
     def build(cls, chunk_ids: Sequence[str], texts: Sequence[str]) -> LexicalIndex:
         """Index `texts` (one per chunk id)."""
+        tokenizer = _tokenizer()
+        return cls._indexed(list(chunk_ids), _tokenize(tokenizer, texts), tokenizer)
+
+    def updated(
+        self, dropped: Collection[str], chunk_ids: Sequence[str], texts: Sequence[str]
+    ) -> LexicalIndex | None:
+        """This index less the `dropped` chunks plus new ones; None if its tokens are lost.
+
+        Only `texts` are tokenized; the vocabulary grows and is never renumbered, so the
+        kept chunks' token ids stay valid.
+        """
+        tokens = self._token_ids()
+        if tokens is None:
+            return None
+        tokenizer = _tokenizer()
+        tokenizer.word_to_stem = dict(self._tokenizer.word_to_stem)
+        tokenizer.stem_to_sid = dict(self._tokenizer.stem_to_sid)
+        tokenizer.word_to_id = dict(self._tokenizer.word_to_id)
+        kept = [(c, t) for c, t in zip(self.chunk_ids, tokens, strict=True) if c not in dropped]
+        ids = [c for c, _ in kept] + list(chunk_ids)
+        return self._indexed(ids, [t for _, t in kept] + _tokenize(tokenizer, texts), tokenizer)
+
+    @classmethod
+    def _indexed(cls, chunk_ids: list[str], tokens: TokenIds, tokenizer: Any) -> LexicalIndex:
         import bm25s
 
-        tokenizer = _tokenizer()
         retriever = bm25s.BM25()
-        if texts:
-            tokens = tokenizer.tokenize(list(texts), return_as="tuple", show_progress=False)
-            retriever.index(tokens, show_progress=False)
-        return cls(list(chunk_ids), retriever, tokenizer)
+        if chunk_ids:
+            corpus = bm25s.tokenization.Tokenized(ids=tokens, vocab=tokenizer.get_vocab_dict())
+            retriever.index(corpus, show_progress=False)
+        return cls(chunk_ids, retriever, tokenizer, tokens)
 
     def save(self, folder: Path) -> None:
         """Write the index into `folder` (which must exist)."""
+        import numpy as np
+
+        tokens = self._token_ids() or []
         if self.chunk_ids:
             self._retriever.save(str(folder))
             self._tokenizer.save_vocab(str(folder))
+            flat = np.fromiter((i for row in tokens for i in row), dtype=np.int32)
+            lengths = np.array([len(row) for row in tokens], dtype=np.int32)
+            np.savez(folder / _TOKENS_FILE, flat=flat, lengths=lengths)
         (folder / _IDS_FILE).write_text(json.dumps(self.chunk_ids), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        """Read an index written by `save`."""
+        """Read an index written by `save` (its token ids are read only when needed)."""
         import bm25s
 
         chunk_ids = json.loads((folder / _IDS_FILE).read_text(encoding="utf-8"))
         tokenizer = _tokenizer()
         if not chunk_ids:
-            return cls([], bm25s.BM25(), tokenizer)
+            return cls([], bm25s.BM25(), tokenizer, [])
         tokenizer.load_vocab(str(folder))
-        return cls(chunk_ids, bm25s.BM25.load(str(folder)), tokenizer)
+        return cls(chunk_ids, bm25s.BM25.load(str(folder)), tokenizer, folder=folder)
+
+    def _token_ids(self) -> TokenIds | None:
+        if self._tokens is None and self._folder is not None:
+            self._tokens = _read_tokens(self._folder / _TOKENS_FILE, len(self.chunk_ids))
+        return self._tokens
 
     def idf(self, stems: set[str] | frozenset[str]) -> dict[str, float]:
         """BM25 inverse document frequency of each stem; unseen stems get the highest."""
@@ -88,3 +140,24 @@ class LexicalIndex:
             for row, score in zip(rows[0], scores[0], strict=True)
             if score > 0
         ]
+
+
+def _tokenize(tokenizer: Any, texts: Sequence[str]) -> TokenIds:
+    if not texts:
+        return []
+    ids = tokenizer.tokenize(list(texts), update_vocab=True, return_as="ids", show_progress=False)
+    return list(ids)
+
+
+def _read_tokens(path: Path, rows: int) -> TokenIds | None:
+    import numpy as np
+
+    try:
+        with np.load(path) as saved:
+            flat: np.ndarray = saved["flat"]
+            lengths: np.ndarray = saved["lengths"]
+    except (OSError, KeyError, ValueError):
+        return None  # written before tokens were kept, or damaged: the caller rebuilds
+    if len(lengths) != rows or int(lengths.sum()) != len(flat):
+        return None
+    return list(np.split(flat, np.cumsum(lengths)[:-1]))  # views: no copy of the ids

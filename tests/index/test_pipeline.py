@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from index.pipeline import index_paths, remove_articles
 from rag.news_index import NewsIndex
 from tests.conftest import BAJWA_DOC, WITHDRAWAL_DOC
@@ -123,3 +125,30 @@ def test_readers_use_the_last_complete_index_while_a_write_is_under_way(
     remaining = set(reader.articles()[WITHDRAWAL_DOC].chunk_ids)
     found = {chunk_id for chunk_id, _ in reader.lexical().search("Bajwa army chief", 10)}
     assert found <= remaining
+
+
+def test_incremental_upkeep_matches_a_full_rebuild(
+    seeds_copy: Path, tmp_path: Path, embedder
+) -> None:
+    from rag.news_index import _derive
+
+    folder = tmp_path / "ix"
+    index_paths([seeds_copy], folder, embedder=embedder, progress=False)
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "dam.txt").write_text(
+        "Dam Opens\n\nThe Orla dam opened on Tuesday. Engineers from Pakistan joined the crew.",
+        encoding="utf-8",
+    )
+    index_paths([extra], folder, embedder=embedder, progress=False)  # incremental add
+    remove_articles([BAJWA_DOC], folder)  # incremental removal
+    upkept = NewsIndex.open(folder)
+    catalog, lexical = _derive(upkept.store)
+    assert upkept.articles() == catalog
+    assert sorted(upkept.lexical().chunk_ids) == sorted(lexical.chunk_ids)
+    for query in ("Pakistan engineers dam", "withdrawal September 11", "Bajwa"):
+        assert dict(upkept.lexical().search(query, 20)) == pytest.approx(
+            dict(lexical.search(query, 20))
+        )
+    stems = frozenset({"pakistan", "dam", "bajwa", "unseen"})
+    assert upkept.lexical().idf(stems) == pytest.approx(lexical.idf(stems))
