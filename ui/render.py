@@ -26,19 +26,31 @@ EMPTY_PANEL = (
 )
 
 
-def chat_message(text: str, turn: int, abstained: bool = False) -> str:
-    """An answer's text for the chat, each complete `[n]` a link to its source card."""
+def chat_message(
+    text: str, turn: int, abstained: bool = False, citations: Sequence[Citation] = ()
+) -> str:
+    """An answer's text for the chat, each complete `[n]` a link to its source card.
+
+    With `citations`, hovering a marker shows the article's title, outlet and date.
+    """
+    titles = {str(c.number): _source_line(c) for c in citations}
     parts = _MARKER.split(text)
     rendered = []
     for position, part in enumerate(parts):
         if position % 2:
-            rendered.append(f'<a class="cite" href="#src-{turn}-{part}">[{part}]</a>')
+            hint = f' title="{html.escape(titles[part])}"' if part in titles else ""
+            rendered.append(f'<a class="cite" href="#src-{turn}-{part}"{hint}>[{part}]</a>')
         else:
             rendered.append(escape(part))
     body = "".join(rendered)
     if abstained:
         return f'<div class="abstain">{body}</div>'
     return body
+
+
+def _source_line(citation: Citation) -> str:
+    parts = [citation.title, citation.outlet or "", readable_date(citation.published)]
+    return " · ".join(part for part in parts if part)
 
 
 def sources_panel(answers: Sequence[Answer]) -> str:

@@ -69,7 +69,9 @@ def test_ask_click_a_citation_and_see_the_sentence(
     answer = browser.find_elements(By.CSS_SELECTOR, "#chat .bot")[-1]
     assert "September 11" in answer.text
 
-    answer.find_element(By.CSS_SELECTOR, "a.cite").click()
+    marker = answer.find_element(By.CSS_SELECTOR, "a.cite")
+    assert "GlobalSecurity.org · 28 Apr 2021" in marker.get_attribute("title")  # hover preview
+    marker.click()
     card = browser.find_element(By.ID, "src-0-1")
     highlighted = card.find_element(By.TAG_NAME, "mark")
     WebDriverWait(browser, PAGE_WAIT_S).until(lambda d: _in_view(d, highlighted))

@@ -34,6 +34,11 @@ def test_markers_become_links_to_the_cards_of_their_turn() -> None:
     assert "\\*May\\*" in html, "article text must not turn into Markdown emphasis"
 
 
+def test_hovering_a_marker_names_its_source() -> None:
+    html = render.chat_message(f"{QUOTE} [1]", turn=0, citations=[CITATION])
+    assert 'title="Drawdown &amp; &lt;Security&gt; · Wire · 28 Apr 2021">[1]</a>' in html
+
+
 def test_article_html_is_shown_as_text_never_run() -> None:
     html = render.chat_message("<img src=x onerror=alert(1)> [1]", turn=0)
     assert "<img" not in html and "&lt;img" in html

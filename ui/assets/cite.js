@@ -21,7 +21,7 @@
   if (writeText) {
     navigator.clipboard.writeText = (text) => {
       const plain = String(text)
-        .replace(/<a class="cite" href="#src-\d+-\d+">(\[\d+\])<\/a>/g, "$1")
+        .replace(/<a class="cite" href="#src-\d+-\d+"[^>]*>(\[\d+\])<\/a>/g, "$1")
         .replace(/<\/?div[^>]*>/g, "")
         .replace(/\\([\\`*_\[\]~])/g, "$1")
         .replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
