@@ -131,14 +131,14 @@ def bench(args: argparse.Namespace) -> int:
     import json
 
     from eval.dataset import load_dataset
-    from index.benchmark import limited_corpus, measure_ingestion, measure_queries
+    from index.benchmark import limited_corpus, measure_ingestion, measure_queries, print_figures
     from rag.errors import ConfigError
     from rag.settings import load_settings
 
     if args.limit and args.corpus.suffix != ".jsonl":
         raise ConfigError(f"--limit takes the first N lines of a .jsonl corpus, not {args.corpus}")
     settings = load_settings()
-    figures: dict[str, float] = {}
+    figures: dict[str, float | None] = {}
     with tempfile.TemporaryDirectory(prefix="eval-bench-") as scratch:
         folder = Path(scratch)
         index_dir = args.index or folder / "index"
@@ -155,6 +155,5 @@ def bench(args: argparse.Namespace) -> int:
         ]
         questions.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
         figures |= measure_queries(index_dir, questions, settings)
-    for name, value in figures.items():
-        print(f"{name:28} {value:,.3f}" if isinstance(value, float) else f"{name:28} {value:,}")
+    print_figures(figures)
     return 0

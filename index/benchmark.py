@@ -80,22 +80,26 @@ def measure_ingestion(corpus: Path, index_dir: Path, settings: Settings) -> dict
     }
 
 
-def measure_queries(index_dir: Path, questions: Path, settings: Settings) -> dict[str, float]:
+def measure_queries(
+    index_dir: Path, questions: Path, settings: Settings
+) -> dict[str, float | None]:
     """Warm `ask` latency over every question, with its `asked_on` as `as_of`.
 
     Also the share of answerable questions with a gold document among the top-k passages,
-    with and without `as_of`: what the date prior is worth.
+    with and without `as_of`: what the date prior is worth. Only questions whose gold
+    documents are indexed count; None when there are none (e.g. a corpus cut by --limit).
     """
     assistant = Assistant(NewsIndex.open(index_dir), settings)
     records = [json.loads(line) for line in questions.open(encoding="utf-8") if line.strip()]
     assistant.ask(records[0]["question"])  # warm: model loaded, BM25 read
     totals = []
     hits = {"dated": 0, "undated": 0}
-    answerable = [r for r in records if r.get("docs_containing_answer")]
+    indexed = set(assistant.index.articles())
+    answerable = [r for r in records if set(r.get("docs_containing_answer") or ()) & indexed]
     for record in records:
         answer = assistant.ask(record["question"], as_of=record.get("asked_on"))
         totals.append(answer.timings["total"])
-        gold = set(record.get("docs_containing_answer") or ())
+        gold = set(record.get("docs_containing_answer") or ()) & indexed
         if gold:
             undated = assistant.search(record["question"], k=settings.top_k)
             hits["dated"] += any(p.doc_id in gold for p in answer.passages)
@@ -104,9 +108,23 @@ def measure_queries(index_dir: Path, questions: Path, settings: Settings) -> dic
         "questions": len(totals),
         "ask_p50_ms": 1000 * statistics.median(totals),
         "ask_p95_ms": 1000 * _percentile(totals, 95),
-        f"gold_doc_hit@{settings.top_k}_as_of": hits["dated"] / max(1, len(answerable)),
-        f"gold_doc_hit@{settings.top_k}_no_date": hits["undated"] / max(1, len(answerable)),
+        f"gold_doc_hit@{settings.top_k}_as_of": _share(hits["dated"], len(answerable)),
+        f"gold_doc_hit@{settings.top_k}_no_date": _share(hits["undated"], len(answerable)),
     }
+
+
+def print_figures(figures: dict[str, float | None]) -> None:
+    """One aligned line per figure; "n/a" where a figure does not apply."""
+    for name, value in figures.items():
+        if value is None:
+            shown = "n/a"
+        else:
+            shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
+        print(f"{name:28} {shown}")
+
+
+def _share(count: int, total: int) -> float | None:
+    return count / total if total else None
 
 
 def measure_cold_cli(index_dir: Path, runs: int = 3) -> dict[str, float]:
@@ -146,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     index_dir = args.keep or scratch / "index"
     try:
-        figures: dict[str, float] = {}
+        figures: dict[str, float | None] = {}
         if not args.queries_only:
             corpus = limited_corpus(args.corpus, args.limit, scratch)
             figures |= measure_ingestion(corpus, index_dir, settings)
@@ -154,8 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         figures |= measure_cold_cli(index_dir)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    for name, value in figures.items():
-        print(f"{name:28} {value:,.3f}" if isinstance(value, float) else f"{name:28} {value:,}")
+    print_figures(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0
