@@ -11,7 +11,7 @@ _MONTH = (
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-_PATTERNS = {
+ANSWER_PATTERNS = {
     "date": re.compile(
         rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|"
         rf"{_MONTH}\s+\d{{4}}|{_WEEKDAY}|(?:19|20)\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})\b"
@@ -53,12 +53,12 @@ class Question:
         """True when `sentence` holds an answer of the expected kind that the question lacks."""
         if self.kind is None:
             return False
-        found = {m.group().lower() for m in _PATTERNS[self.kind].finditer(sentence)}
+        found = {m.group().lower() for m in ANSWER_PATTERNS[self.kind].finditer(sentence)}
         if self.kind in ("person", "place"):
             # "Defense Secretary Lloyd Austin" is no new name when the question names Austin.
             asked_words = {w.lower() for w in _WORD.findall(self.text)}
             return any(name.split()[-1] not in asked_words for name in found)
-        asked = {m.group().lower() for m in _PATTERNS[self.kind].finditer(self.text)}
+        asked = {m.group().lower() for m in ANSWER_PATTERNS[self.kind].finditer(self.text)}
         return bool(found - asked)
 
 
