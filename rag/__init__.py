@@ -4,7 +4,7 @@ from rag import Assistant
 answer = Assistant.open().ask("When does the withdrawal end?")
 """
 
-from rag.answers import Answer, Citation, Passage
+from rag.answers import Answer, Citation, Passage, SentenceCheck
 from rag.assistant import Assistant
 from rag.documents import Article, Chunk
 from rag.errors import (
@@ -12,6 +12,7 @@ from rag.errors import (
     IndexCorruptError,
     IndexNotFoundError,
     InputError,
+    LLMError,
     ModelNotFoundError,
     RagError,
 )
@@ -32,8 +33,10 @@ __all__ = [
     "IndexReport",
     "Indexer",
     "InputError",
+    "LLMError",
     "ModelNotFoundError",
     "Passage",
+    "SentenceCheck",
     "RagError",
     "Settings",
     "load_settings",

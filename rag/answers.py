@@ -46,6 +46,17 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class SentenceCheck:
+    """One sentence of a generated answer and what supports it (see rag.verification)."""
+
+    text: str  # the sentence without its [n] markers, stripped
+    citations: tuple[int, ...]  # numbers of the Answer's citations that support it
+    supported: bool  # False: no evidence sentence supports it
+    score: float  # similarity to its best citation (0..1); 0 when it has none
+    note: str  # "" if fine, else why; its [n] are the evidence numbers the model saw
+
+
+@dataclass(frozen=True)
 class Answer:
     """The reply to a question: text with `[n]` markers and the citations behind them."""
 
@@ -56,6 +67,9 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    sentences: list[SentenceCheck] = field(default_factory=list)  # generated answers only
+    answerer: str = "extractive"  # what wrote it: "extractive" or the language model's name
+    notice: str = ""  # why it is not what was asked for, e.g. the model failed
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict with the same fields (what `rag ask --json` prints)."""

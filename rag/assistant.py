@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,8 +20,10 @@ from rag.answers import Answer, Answerer, Passage
 from rag.conversation import Message, standalone_question
 from rag.dates import parse_as_of
 from rag.embedder import Embedder, SentenceEmbedder
-from rag.errors import ConfigError
+from rag.errors import ConfigError, LLMError
 from rag.extractive import ExtractiveAnswerer
+from rag.generative import GenerativeAnswerer
+from rag.llm import open_model
 from rag.news_index import ArticleInfo, NewsIndex
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings, load_settings
@@ -46,7 +48,11 @@ class Assistant:
         self.retriever = HybridRetriever(
             index, self.embedder, settings.candidates, settings.retrieval
         )
-        self.answerer = _answerer(settings.answerer, self.embedder, index)
+        idf = lambda stems: index.lexical().idf(stems)  # noqa: E731
+        self.extractive = ExtractiveAnswerer(self.embedder, idf)
+        self.answerer: Answerer = self.extractive
+        if settings.answerer != "extractive":
+            self.answerer = GenerativeAnswerer(open_model(settings), self.embedder, idf)
 
     @classmethod
     def open(
@@ -65,19 +71,12 @@ class Assistant:
         as_of: str | dt.date | None = None,
     ) -> Answer:
         """Answer `question` in the light of `history`, preferring news dated by `as_of`."""
-        if not question or not question.strip():
-            raise ConfigError("The question is empty; ask something about the articles")
-        started = time.perf_counter()
-        if not self.index.articles():
-            return Answer(question, NOTHING_INDEXED, True, 0.0, timings={"total": 0.0})
-        resolved, query = standalone_question(question, history or [])
-        retrieval = self.retriever.retrieve(query, self.settings.top_k, parse_as_of(as_of))
-        answer_started = time.perf_counter()
-        answer = self.answerer.answer(resolved, retrieval.passages)
-        timings = dict(retrieval.timings)
-        timings["answer"] = time.perf_counter() - answer_started
-        timings["total"] = time.perf_counter() - started
-        return replace(answer, question=question, timings=timings)
+        final = None
+        for part in self.stream(question, history, as_of):
+            if isinstance(part, Answer):
+                final = part
+        assert final is not None
+        return final
 
     def stream(
         self,
@@ -91,9 +90,34 @@ class Assistant:
             if isinstance(part, Answer): answer = part
             else: print(part, end="")
         """
-        answer = self.ask(question, history, as_of)
-        yield from re.findall(r"\S+\s*", answer.text)  # one streaming interface for every answerer
-        yield answer
+        if not question or not question.strip():
+            raise ConfigError("The question is empty; ask something about the articles")
+        started = time.perf_counter()
+        if not self.index.articles():
+            yield Answer(question, NOTHING_INDEXED, True, 0.0, timings={"total": 0.0})
+            return
+        resolved, query = standalone_question(question, history or [])
+        retrieval = self.retriever.retrieve(query, self.settings.top_k, parse_as_of(as_of))
+        answer_started = time.perf_counter()
+        answer = yield from self._answer(resolved, retrieval.passages)
+        timings = {**retrieval.timings, **answer.timings}
+        timings["answer"] = time.perf_counter() - answer_started
+        timings["total"] = time.perf_counter() - started
+        yield replace(answer, question=question, timings=timings)
+
+    def _answer(self, question: str, passages: list[Passage]) -> Generator[str, None, Answer]:
+        if isinstance(self.answerer, GenerativeAnswerer):
+            try:
+                for part in self.answerer.stream(question, passages):
+                    if isinstance(part, Answer):
+                        return part
+                    yield part
+            except LLMError as error:
+                answer = self.extractive.answer(question, passages)
+                return replace(answer, notice=f"{error}. Quoted the articles instead.")
+        answer = self.extractive.answer(question, passages)
+        yield from re.findall(r"\S+\s*", answer.text)  # one streaming interface for all
+        return answer
 
     def warm_up(self) -> None:
         """Load the model, BM25 and sentence splitter now, so the first question is quick."""
@@ -106,9 +130,3 @@ class Assistant:
     def articles(self) -> list[ArticleInfo]:
         """Every indexed article, newest first."""
         return sorted(self.index.articles().values(), key=lambda a: a.published or "", reverse=True)
-
-
-def _answerer(name: str, embedder: Embedder, index: NewsIndex) -> Answerer:
-    if name == "extractive":
-        return ExtractiveAnswerer(embedder, lambda stems: index.lexical().idf(stems))
-    raise ConfigError(f"RAG_ANSWERER={name!r} is not known; use 'extractive'")

@@ -84,21 +84,21 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.term_weights = term_weights or (lambda stems: dict.fromkeys(stems, 1.0))
 
+    def ranked(self, question: str, passages: Sequence[Passage]) -> list[tuple[Candidate, float]]:
+        """The shortlisted sentences of `passages` with their scores, best first."""
+        return self._rank(read_question(question), candidates(passages))
+
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         """The best one or two sentences with citations, or an abstention."""
         read = read_question(question)
         every = candidates(passages)
-        if not every:
+        ranked = self._rank(read, every)
+        if not ranked:
             return abstention(question, passages, 0.0)
-        coverage = self._coverage(read, every)
-        keep = _shortlist(coverage, every)
-        pool = [every[i] for i in keep]
-        scores = self._score(read, pool, coverage[keep])
-        order = np.argsort(-scores)
-        best = float(scores[order[0]])
+        best = ranked[0][1]
         if best < ABSTAIN_BELOW:
             return abstention(question, passages, confidence(best))
-        chosen = [pool[order[0]]]
+        chosen = [ranked[0][0]]
         follow_on = _next_sentence(chosen[0], every)
         if (
             follow_on
@@ -109,11 +109,20 @@ class ExtractiveAnswerer:
             # The lead says "spoke with Pakistan's top military official"; the next sentence
             # names him. News spreads one answer over two sentences often enough.
             chosen.append(follow_on)
-        elif len(order) > 1 and scores[order[1]] >= best * SECOND_SENTENCE_RATIO:
-            chosen.append(pool[order[1]])
+        elif len(ranked) > 1 and ranked[1][1] >= best * SECOND_SENTENCE_RATIO:
+            chosen.append(ranked[1][0])
             if chosen[0].passage.doc_id == chosen[1].passage.doc_id:
                 chosen.sort(key=lambda c: c.start)  # same article: read in its order
         return cited_answer(question, chosen, passages, confidence(best))
+
+    def _rank(self, read: Question, every: list[Candidate]) -> list[tuple[Candidate, float]]:
+        if not every:
+            return []
+        coverage = self._coverage(read, every)
+        keep = _shortlist(coverage, every)
+        pool = [every[i] for i in keep]
+        scores = self._score(read, pool, coverage[keep])
+        return [(pool[i], float(scores[i])) for i in np.argsort(-scores)]
 
     def _score(self, question: Question, pool: list[Candidate], coverage: np.ndarray) -> np.ndarray:
         vectors = self.embedder.embed([question.text] + [c.text for c in pool])
@@ -165,26 +174,26 @@ def cited_answer(
     question: str, chosen: Sequence[Candidate], passages: Sequence[Passage], conf: float
 ) -> Answer:
     """An answer quoting `chosen`, one `[n]` per sentence."""
-    citations = []
-    parts = []
-    for number, candidate in enumerate(chosen, 1):
-        p = candidate.passage
-        citations.append(
-            Citation(
-                number=number,
-                doc_id=p.doc_id,
-                chunk_id=p.chunk_id,
-                quote=candidate.text,
-                start=candidate.start,
-                end=candidate.end,
-                title=p.title,
-                source=p.source,
-                outlet=p.outlet,
-                published=p.published,
-            )
-        )
-        parts.append(f"{candidate.text} [{number}]")
-    return Answer(question, " ".join(parts), False, conf, citations, list(passages))
+    citations = [citation_for(candidate, n) for n, candidate in enumerate(chosen, 1)]
+    text = " ".join(f"{c.quote} [{c.number}]" for c in citations)
+    return Answer(question, text, False, conf, citations, list(passages))
+
+
+def citation_for(candidate: Candidate, number: int) -> Citation:
+    """Candidate sentence `number`, quoted exactly, with its article's metadata."""
+    p = candidate.passage
+    return Citation(
+        number=number,
+        doc_id=p.doc_id,
+        chunk_id=p.chunk_id,
+        quote=candidate.text,
+        start=candidate.start,
+        end=candidate.end,
+        title=p.title,
+        source=p.source,
+        outlet=p.outlet,
+        published=p.published,
+    )
 
 
 def abstention(question: str, passages: Sequence[Passage], conf: float) -> Answer:

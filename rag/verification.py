@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rag.answers import Citation
+from rag.answers import Citation, SentenceCheck
 from rag.embedder import Embedder
 from rag.question import ANSWER_PATTERNS, terms
 from rag.sentences import sentence_spans
@@ -56,17 +56,6 @@ _ABSTENTION = re.compile(
     r"|^\s*I\s+(?:do\s+not|don['’]t)\s+know\b",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class SentenceCheck:
-    """One sentence of a generated answer and what supports it."""
-
-    text: str  # the sentence without its [n] markers, stripped
-    citations: tuple[int, ...]  # numbers into Verified.citations that support it
-    supported: bool  # False: no evidence sentence supports it
-    score: float  # similarity to its best citation (0..1); 0 when it has none
-    note: str  # "" if fine, else why; its [n] are the evidence numbers the model saw
 
 
 @dataclass(frozen=True)
