@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 
 from cli import render
-from rag import Assistant, load_settings
+from rag import Answer, Assistant, load_settings
 from rag.conversation import Message
 
 
@@ -42,14 +43,32 @@ def run_remove(args: argparse.Namespace) -> int:
 
 def run_ask(args: argparse.Namespace) -> int:
     """`rag ask [QUESTION]`: one answer, or a chat loop on standard input."""
-    assistant = Assistant.open(args.index)
+    assistant = Assistant.open(args.index, load_settings(answerer=args.answerer))
     if args.question is not None:
-        answer = assistant.ask(args.question, as_of=args.as_of)
-        print(
-            json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else render.answer(answer)
-        )
+        if args.json:
+            answer = assistant.ask(args.question, as_of=args.as_of)
+            print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        else:
+            parts = assistant.stream(args.question, as_of=args.as_of)
+            print(render.answer(_streamed(parts, _drafts(assistant))))
         return 0
     return _chat(assistant, args.as_of)
+
+
+def _drafts(assistant: Assistant) -> bool:
+    return assistant.settings.answerer != "extractive"  # an extractive answer is instant
+
+
+def _streamed(parts: Iterator[str | Answer], live: bool) -> Answer:
+    """With `live`, show a language model's draft as it comes (on stderr); the verified Answer."""
+    for part in parts:
+        if isinstance(part, Answer):
+            if live:
+                print("\n", file=sys.stderr, flush=True)
+            return part
+        if live:
+            print(part, end="", file=sys.stderr, flush=True)
+    raise AssertionError("a stream ends with its Answer")
 
 
 def _chat(assistant: Assistant, as_of: str | None) -> int:
@@ -65,7 +84,7 @@ def _chat(assistant: Assistant, as_of: str | None) -> int:
             return 0
         if not question:
             continue
-        answer = assistant.ask(question, history=history, as_of=as_of)
+        answer = _streamed(assistant.stream(question, history, as_of), _drafts(assistant))
         print(render.answer(answer))
         history += [
             {"role": "user", "content": question},

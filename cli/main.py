@@ -33,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--index", metavar="DIR", help=index_help)
     ask.add_argument("--as-of", metavar="YYYY-MM-DD", help="prefer news published by this date")
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    ask.add_argument(
+        "--answerer",
+        choices=["extractive", "llama-cpp", "openai"],
+        help="who writes the answer (default: RAG_ANSWERER or extractive)",
+    )
 
     search = commands.add_parser("search", help="show the passages retrieved for a query")
     search.add_argument("query")

@@ -14,7 +14,11 @@ def _where(title: str, outlet: str | None, published: str | None) -> str:
 
 def answer(reply: Answer) -> str:
     """The answer, then one line per citation with its exact quote and source."""
-    lines = [textwrap.fill(reply.text, 100)]
+    lines = [f"note: {reply.notice}\n"] if reply.notice else []
+    lines.append(textwrap.fill(reply.text, 100))
+    unsupported = [s for s in reply.sentences if not s.supported]
+    for sentence in unsupported:
+        lines.append(textwrap.fill(f"! not supported by the articles: {sentence.text}", 100))
     if reply.citations:
         lines.append("")
         for citation in reply.citations:
@@ -30,6 +34,7 @@ def answer(reply: Answer) -> str:
             lines.append(f"  - {_where(p.title, p.outlet, p.published)} ({p.doc_id})")
     lines.append(
         f"\nconfidence {reply.confidence:.2f} · {reply.timings.get('total', 0) * 1000:.0f} ms"
+        f" · {reply.answerer}"
     )
     return "\n".join(lines)
 

@@ -131,7 +131,7 @@ def _replier(assistant: Assistant) -> Any:
 def _chat_view(answers: Sequence[Answer]) -> list[dict[str, str]]:
     view = []
     for turn, answer in enumerate(answers):
-        message = render.chat_message(answer.text, turn, answer.abstained, answer.citations)
+        message = render.answer_message(answer, turn)
         view += [
             {"role": "user", "content": render.escape(answer.question)},
             {"role": "assistant", "content": message},

@@ -48,6 +48,27 @@ def chat_message(
     return body
 
 
+def answer_message(answer: Answer, turn: int) -> str:
+    """A finished answer: its notice, then its text; a generated sentence no article supports
+    is marked as such, with the reason on hover."""
+    notice = f'<div class="notice">{escape(answer.notice)}</div>' if answer.notice else ""
+    if not answer.sentences:
+        body = chat_message(answer.text, turn, answer.abstained, answer.citations)
+        return notice + body
+    pieces = []
+    for sentence in answer.sentences:
+        markers = "".join(f" [{n}]" for n in sentence.citations)
+        shown = chat_message(sentence.text + markers, turn, citations=answer.citations)
+        if not sentence.supported:
+            why = html.escape(sentence.note or "no article supports it")
+            shown = (
+                f'<span class="unsupported" title="{why}">{shown}</span>'
+                '<span class="unsupported-flag"> (not in the articles)</span>'
+            )
+        pieces.append(shown)
+    return notice + " ".join(pieces)
+
+
 def _source_line(citation: Citation) -> str:
     parts = [citation.title, citation.outlet or "", readable_date(citation.published)]
     return " · ".join(part for part in parts if part)

@@ -88,3 +88,25 @@ def test_a_large_upload_report_stays_short() -> None:
     report = IndexReport(added=[f"doc{n}" for n in range(300)])
     text = render.index_report(report, [])
     assert "and 288 more" in text and "`doc11`" in text and "`doc12`" not in text
+
+
+def test_a_generated_sentence_no_article_supports_is_marked() -> None:
+    from rag import SentenceCheck
+
+    answer = _answer(
+        text="The pullout ends by September 11 [1]. It cost 9 billion dollars.",
+        sentences=[
+            SentenceCheck("The pullout ends by September 11.", (1,), True, 0.8, ""),
+            SentenceCheck("It cost 9 billion dollars.", (), False, 0.0, "no evidence states 9"),
+        ],
+        notice="",
+    )
+    html = render.answer_message(answer, turn=0)
+    assert '<a class="cite" href="#src-0-1"' in html
+    assert '<span class="unsupported" title="no evidence states 9">It cost 9 billion' in html
+    assert html.count("(not in the articles)") == 1
+
+
+def test_a_fallback_notice_is_shown_above_the_answer() -> None:
+    answer = _answer(notice="cannot reach http://x/v1: check RAG_LLM_BASE_URL")
+    assert render.answer_message(answer, 0).startswith('<div class="notice">cannot reach')
