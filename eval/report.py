@@ -18,7 +18,7 @@ from typing import Any
 
 from eval.llama_baseline import NAME as LLAMA
 from eval.runner import ItemResult
-from eval.scoring import by_type, summarize
+from eval.scoring import STAGES, by_type, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = [
@@ -161,7 +161,8 @@ def _type_table(types: dict[str, dict[str, Any]]) -> str:
 
 
 def _latency_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
-    stages = ["dense", "lexical", "fuse", "answer", "total"]
+    used = {stage for _, values in rows for stage in values["latency_s"]}
+    stages = [stage for stage in STAGES if stage in used]  # first_token etc. only for an LLM
     body = []
     for name, values in rows:
         latency = values["latency_s"]

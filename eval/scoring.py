@@ -16,7 +16,7 @@ from eval.systems import DEPTH, Run
 from rag.answers import Answer
 
 RECALL_AT = (1, 5, 10)
-STAGES = ("dense", "lexical", "fuse", "answer", "total")
+STAGES = ("dense", "lexical", "fuse", "answer", "first_token", "generate", "verify", "total")
 
 
 @dataclass(frozen=True)
