@@ -22,11 +22,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from eval.systems import DEPTH, Run, ScopedEmbedder
+from eval.systems import DEPTH, Run
 from rag.answers import Passage
 from rag.conversation import Message, standalone_question
 from rag.documents import Article, content_hash
-from rag.embedder import Embedder
+from rag.embedder import CachedEmbedder, Embedder
 from rag.extractive import ExtractiveAnswerer
 from rag.news_index import ArticleInfo, NewsIndex
 from rag.settings import Settings
@@ -124,7 +124,7 @@ class LlamaIndexSystem:
         from llama_index.core import StorageContext, load_index_from_storage
 
         _no_llm()
-        self.embedder = ScopedEmbedder(model)
+        self.embedder = CachedEmbedder(model)
         embedding = _adapter_class()(self.embedder, settings.embed_batch_size)
         storage = StorageContext.from_defaults(persist_dir=str(folder))
         loaded = load_index_from_storage(storage, embed_model=embedding)

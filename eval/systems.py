@@ -1,6 +1,6 @@
 """The systems compared: our Assistant in each retrieval mode (the llama-index one is apart).
 
-model = SentenceEmbedder(cache=0)
+model = SentenceEmbedder()
 system = AssistantSystem.build("hybrid", index, settings, model)
 run = system.run("When does the withdrawal end?", history=[], as_of=None)
 run.answer.text, [p.doc_id for p in run.ranked]
@@ -8,7 +8,6 @@ run.answer.text, [p.doc_id for p in run.ranked]
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -16,15 +15,14 @@ from typing import TYPE_CHECKING, Protocol
 from rag.answers import Answer, Passage
 from rag.assistant import Assistant
 from rag.conversation import Message, standalone_question
-from rag.embedder import DIMENSIONS, Embedder
+from rag.embedder import CachedEmbedder, Embedder
 from rag.news_index import NewsIndex
 from rag.settings import Settings
 
 if TYPE_CHECKING:
-    import numpy as np
+    pass
 
 DEPTH = 10  # passages ranked per question for the retrieval metrics (recall@10, MRR@10)
-CACHE = 4096  # as the Assistant's own embedder: a query is embedded to retrieve, then to answer
 NAMES = {"hybrid": "hybrid", "dense": "dense", "lexical": "bm25"}  # retrieval mode → name
 
 
@@ -46,33 +44,6 @@ class System(Protocol):
         ...
 
 
-class ScopedEmbedder:
-    """A shared model behind a cache of one system's own.
-
-    Systems share the loaded model, but a cache shared between them would let the second
-    system find every question already embedded and report a dense stage of zero.
-    """
-
-    def __init__(self, model: Embedder, size: int = CACHE) -> None:
-        self.model = model
-        self.size = size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length vectors, one row per text; repeated texts come from the cache."""
-        import numpy as np
-
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if missing:
-            self._cache.update(zip(missing, self.model.embed(missing), strict=True))
-        for text in texts:
-            self._cache.move_to_end(text)
-        rows = [self._cache[text] for text in texts]
-        while len(self._cache) > self.size:
-            self._cache.popitem(last=False)
-        return np.stack(rows) if rows else np.zeros((0, DIMENSIONS), dtype=np.float32)
-
-
 class AssistantSystem:
     """Our Assistant; `ranked` is the same retrieval taken DEPTH deep (its top-k prefix is the
     answer's passages, since the retriever cuts one ranked list)."""
@@ -87,7 +58,9 @@ class AssistantSystem:
     ) -> AssistantSystem:
         """An Assistant retrieving in `mode`, sharing `index` and the loaded `model`."""
         settings = settings.with_overrides(retrieval=mode)
-        return cls(NAMES[mode], Assistant(index, settings, ScopedEmbedder(model)))
+        # Its own cache: one shared between systems would let the second find every question
+        # already embedded and report a dense stage of zero.
+        return cls(NAMES[mode], Assistant(index, settings, CachedEmbedder(model)))
 
     def run(self, question: str, history: Sequence[Message], as_of: str | None) -> Run:
         """Ask, then rank DEPTH passages for the same retrieval query."""

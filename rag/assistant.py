@@ -19,7 +19,7 @@ from pathlib import Path
 from rag.answers import Answer, Answerer, Passage
 from rag.conversation import Message, standalone_question
 from rag.dates import parse_as_of
-from rag.embedder import Embedder, SentenceEmbedder
+from rag.embedder import CachedEmbedder, Embedder, SentenceEmbedder
 from rag.errors import ConfigError, LLMError
 from rag.extractive import ExtractiveAnswerer
 from rag.generative import GenerativeAnswerer
@@ -42,8 +42,8 @@ class Assistant:
     ) -> None:
         self.index = index
         self.settings = settings
-        self.embedder = embedder or SentenceEmbedder(
-            settings.embed_model, settings.embed_dtype, settings.embed_batch_size, cache=4096
+        self.embedder = embedder or CachedEmbedder(
+            SentenceEmbedder(settings.embed_model, settings.embed_dtype, settings.embed_batch_size)
         )
         self.retriever = HybridRetriever(
             index, self.embedder, settings.candidates, settings.retrieval

@@ -40,16 +40,10 @@ def default_model_path() -> Path:
 class SentenceEmbedder:
     """all-MiniLM-L6-v2 through sentence-transformers; the model loads on first use."""
 
-    def __init__(
-        self, model: str = "", dtype: str = "bfloat16", batch_size: int = 64, cache: int = 0
-    ) -> None:
+    def __init__(self, model: str = "", dtype: str = "bfloat16", batch_size: int = 64) -> None:
         self.model_path = Path(model) if model else None
         self.dtype = dtype
         self.batch_size = batch_size
-        # Queries repeat texts (the question retrieved with, then answered with; sentences
-        # of the same passages across a conversation): a small cache skips the model.
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache
 
     @cached_property
     def _model(self):
@@ -80,21 +74,6 @@ class SentenceEmbedder:
         """Unit-length float32 vectors, one row per text."""
         import numpy as np
 
-        if not self._cache_size:
-            return self._encode(texts)
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        for text, vector in zip(missing, self._encode(missing), strict=True):
-            self._cache[text] = vector
-        for text in texts:
-            self._cache.move_to_end(text)
-        rows = [self._cache[text] for text in texts]
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return np.stack(rows) if rows else np.zeros((0, DIMENSIONS), dtype=np.float32)
-
-    def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        import numpy as np
-
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         vectors = self._model.encode(
@@ -107,3 +86,31 @@ class SentenceEmbedder:
         vectors = np.asarray(vectors, dtype=np.float32)
         # bf16 normalisation leaves norms off by ~0.5%; dot products should be cosines.
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+class CachedEmbedder:
+    """An embedder behind a bounded cache of recent texts (least recently used dropped).
+
+    Queries repeat texts (the question retrieved with, then answered with; sentences of the
+    same passages across a conversation): the cache skips the model. Each wrapper has its own
+    cache, so several can share one loaded model.
+    """
+
+    def __init__(self, model: Embedder, size: int = 4096) -> None:
+        self.model = model
+        self.size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length vectors, one row per text; repeated texts come from the cache."""
+        import numpy as np
+
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            self._cache.update(zip(missing, self.model.embed(missing), strict=True))
+        for text in texts:
+            self._cache.move_to_end(text)
+        rows = [self._cache[text] for text in texts]
+        while len(self._cache) > self.size:
+            self._cache.popitem(last=False)
+        return np.stack(rows) if rows else np.zeros((0, DIMENSIONS), dtype=np.float32)

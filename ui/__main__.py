@@ -24,21 +24,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     go_offline()
     from index.pipeline import PipelineIndexer
     from rag import Assistant, RagError, load_settings
-    from rag.embedder import SentenceEmbedder
+    from rag.embedder import CachedEmbedder, SentenceEmbedder
     from rag.news_index import NewsIndex
 
     try:
         settings = load_settings(index_dir=args.index, ui_host=args.host, ui_port=args.port)
         embedder = SentenceEmbedder(
-            settings.embed_model, settings.embed_dtype, settings.embed_batch_size, cache=4096
+            settings.embed_model, settings.embed_dtype, settings.embed_batch_size
         )
-        indexer = PipelineIndexer(settings.index_dir, settings, embedder)
+        indexer = PipelineIndexer(settings.index_dir, settings, embedder)  # chunks: no cache
         if args.add:
             report = indexer.add([Path(path) for path in args.add])
             for failure in report.failed:
                 print(f"ui: skipped {failure}", file=sys.stderr)
             print(f"{report.summary()} → {settings.index_dir}")
-        assistant = Assistant(NewsIndex.open(settings.index_dir), settings, embedder)
+        assistant = Assistant(
+            NewsIndex.open(settings.index_dir), settings, CachedEmbedder(embedder)
+        )
         print("Loading the model…", flush=True)
         assistant.warm_up()
     except RagError as error:

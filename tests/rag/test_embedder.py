@@ -1,6 +1,8 @@
+from collections.abc import Sequence
+
 import numpy as np
 
-from rag.embedder import DIMENSIONS, SentenceEmbedder
+from rag.embedder import DIMENSIONS, CachedEmbedder, SentenceEmbedder
 
 
 def test_vectors_are_unit_length_and_meaningful(embedder: SentenceEmbedder) -> None:
@@ -13,11 +15,14 @@ def test_vectors_are_unit_length_and_meaningful(embedder: SentenceEmbedder) -> N
 
 
 def test_the_query_cache_embeds_each_text_once(embedder: SentenceEmbedder) -> None:
-    cached = SentenceEmbedder(cache=2)
-    cached.__dict__["_model"] = embedder._model  # share the loaded model
     seen: list[str] = []
-    encode = cached._encode
-    cached._encode = lambda texts: seen.extend(texts) or encode(texts)  # type: ignore[method-assign]
+
+    class Counting:
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            seen.extend(texts)
+            return embedder.embed(texts)
+
+    cached = CachedEmbedder(Counting(), size=2)
     first = cached.embed(["alpha", "beta"])
     second = cached.embed(["beta", "gamma", "beta"])
     assert seen == ["alpha", "beta", "gamma"]
