@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -74,6 +74,17 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict with the same fields (what `rag ask --json` prints)."""
         return asdict(self)
+
+
+def final_answer(parts: Iterable[str | Answer]) -> Answer:
+    """The Answer that ends a stream of text deltas (the deltas are dropped)."""
+    final = None
+    for part in parts:
+        if isinstance(part, Answer):
+            final = part
+    if final is None:
+        raise ValueError("the stream ended without an Answer")
+    return final
 
 
 class Answerer(Protocol):

@@ -16,7 +16,7 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from rag.answers import Answer, Answerer, Passage
+from rag.answers import Answer, Answerer, Passage, final_answer
 from rag.conversation import Message, standalone_question
 from rag.dates import parse_as_of
 from rag.embedder import CachedEmbedder, Embedder, SentenceEmbedder
@@ -71,12 +71,7 @@ class Assistant:
         as_of: str | dt.date | None = None,
     ) -> Answer:
         """Answer `question` in the light of `history`, preferring news dated by `as_of`."""
-        final = None
-        for part in self.stream(question, history, as_of):
-            if isinstance(part, Answer):
-                final = part
-        assert final is not None
-        return final
+        return final_answer(self.stream(question, history, as_of))
 
     def stream(
         self,

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from rag.answers import Answer, Citation, Passage
+from rag.answers import Answer, Citation, Passage, final_answer
 from rag.conversation import Message
 from rag.embedder import Embedder
 from rag.extractive import Candidate, ExtractiveAnswerer, TermWeights, abstention, citation_for
@@ -54,12 +54,7 @@ class GenerativeAnswerer:
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         """The whole answer at once."""
-        final = None
-        for part in self.stream(question, passages):
-            if isinstance(part, Answer):
-                final = part
-        assert final is not None
-        return final
+        return final_answer(self.stream(question, passages))
 
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:
         """The model's text as it comes, then the verified Answer."""
