@@ -108,18 +108,17 @@ class NewsIndex:
             assert self._catalog is not None
             writer = IndexWriter(self.store, self._catalog)
             self.store.set_generation(f"{DIRTY}{uuid.uuid4().hex}")
+            finished = False
             try:
                 yield writer
-            except BaseException:
-                if writer.changed:
-                    self._rebuild()  # the write stopped part way: derive from what is stored
-                else:
+                finished = True
+            finally:
+                if not writer.changed:
                     self.store.set_generation(self._generation)
-                raise
-            if writer.changed:
-                self._apply(writer)
-            else:
-                self.store.set_generation(self._generation)
+                elif finished:
+                    self._apply(writer)
+                else:
+                    self._rebuild()  # the write stopped part way: derive from what is stored
 
     def _refresh(self, locked: bool = False) -> None:
         current = self.store.generation
