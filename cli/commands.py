@@ -10,7 +10,7 @@ from dataclasses import asdict
 
 from cli import render
 from rag import Answer, Assistant, load_settings
-from rag.conversation import Message
+from rag.conversation import Message, exchange
 
 
 def run_index(args: argparse.Namespace) -> int:
@@ -86,10 +86,7 @@ def _chat(assistant: Assistant, as_of: str | None) -> int:
             continue
         answer = _streamed(assistant.stream(question, history, as_of), _drafts(assistant))
         print(render.answer(answer))
-        history += [
-            {"role": "user", "content": question},
-            {"role": "assistant", "content": answer.text},
-        ]
+        history += exchange(question, answer.text)
 
 
 def run_search(args: argparse.Namespace) -> int:

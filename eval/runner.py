@@ -15,7 +15,7 @@ from typing import Any
 from eval.dataset import Dialogue, Item
 from eval.scoring import ItemScores, score
 from eval.systems import Run, System
-from rag.conversation import Message
+from rag.conversation import Message, exchange
 
 WARM_UP = "What happened?"  # loads the model, BM25 and Chroma before the clock matters
 
@@ -82,10 +82,7 @@ def converse(system: System, dialogue: Dialogue) -> list[ItemResult]:
     for item in dialogue.items:
         run = system.run(item.question, history, item.asked_on)
         results.append(ItemResult(item, run, score(item, run)))
-        history += [
-            {"role": "user", "content": item.question},
-            {"role": "assistant", "content": run.answer.text},
-        ]
+        history += exchange(item.question, run.answer.text)
     return results
 
 

@@ -14,6 +14,11 @@ class Message(TypedDict):
     content: str
 
 
+def exchange(question: str, answer: str) -> list[Message]:
+    """The two history messages one question and its answer add to a conversation."""
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+
+
 _PERSON_PRONOUN = re.compile(r"\b(he|him|his|she|her|hers)\b", re.IGNORECASE)
 _OTHER_REFERENCE = re.compile(
     r"\b(it|its|they|them|their|this|that|these|those|there|then)\b", re.IGNORECASE

@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr  # `ui/__init__` has switched telemetry off before this import
 
 from rag import Answer, Assistant, Indexer, RagError, Settings
-from rag.conversation import Message
+from rag.conversation import Message, exchange
 from ui import render
 from ui.uploads import ACCEPTED, add_uploads
 
@@ -140,13 +140,7 @@ def _chat_view(answers: Sequence[Answer]) -> list[dict[str, str]]:
 
 
 def _history(answers: Sequence[Answer]) -> list[Message]:
-    history: list[Message] = []
-    for answer in answers:
-        history += [
-            {"role": "user", "content": answer.question},
-            {"role": "assistant", "content": answer.text},
-        ]
-    return history
+    return [message for a in answers for message in exchange(a.question, a.text)]
 
 
 def _ask_api(assistant: Assistant) -> Any:
