@@ -88,11 +88,12 @@ class Assistant:
         if not question or not question.strip():
             raise ConfigError("The question is empty; ask something about the articles")
         started = time.perf_counter()
-        if not self.index.articles():
-            yield Answer(question, NOTHING_INDEXED, True, 0.0, timings={"total": 0.0})
-            return
         resolved, query = standalone_question(question, history or [])
         retrieval = self.retriever.retrieve(query, self.settings.top_k, parse_as_of(as_of))
+        if not retrieval.passages and not self.index.articles():  # checked only when needed
+            timings = {**retrieval.timings, "total": time.perf_counter() - started}
+            yield Answer(question, NOTHING_INDEXED, True, 0.0, timings=timings)
+            return
         answer_started = time.perf_counter()
         answer = yield from self._answer(resolved, retrieval.passages)
         timings = {**retrieval.timings, **answer.timings}
