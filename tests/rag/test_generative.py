@@ -181,3 +181,22 @@ def test_a_reply_with_one_supported_sentence_is_kept_and_the_other_marked(
     assert not answer.abstained and not answer.notice
     assert [s.supported for s in answer.sentences] == [True, False]
     assert "September 11" in answer.citations[0].quote
+
+
+def test_a_lead_in_naming_the_sentence_is_dropped_and_its_marker_kept(
+    seeds_index: Path, embedder
+) -> None:
+    assistant = _assistant(seeds_index, embedder)
+    question = "When does the withdrawal end?"
+    passages = assistant.search(question)
+    evidence = select_evidence(assistant.extractive.ranked(question, passages))
+    n = next(c.number for c in evidence if "September 11" in c.quote)
+    model = ScriptedModel(f"Based on sentence [{n}], the withdrawal is to end by September 11.")
+    answer = GenerativeAnswerer(model, embedder).answer(question, passages)
+    assert answer.text == "The withdrawal is to end by September 11 [1]."
+    assert answer.sentences[0].supported and "September 11" in answer.citations[0].quote
+
+
+def test_the_prompt_shows_no_example_answer_to_copy() -> None:
+    sent = " ".join(m["content"] for m in prompt("Who won?", []))
+    assert "Example" not in sent and "Friday" not in sent
