@@ -29,8 +29,6 @@ from rag.sentences import sentence_spans
 # filter (a made-up "2,500 troops were killed" still scores 0.55); the number, date and name
 # checks catch the errors that matter most.
 SUPPORT_THRESHOLD = 0.45
-# Replies shorter than this are fragments ("2,500 or so"), judged together with the question.
-FRAGMENT_WORDS = 5
 
 # A marker is a short bracketed group: "[1]", "[1, 2]", "[x]", "[-1]". Longer groups such as
 # an editorial "[the Taliban]" inside a quote are text.
@@ -107,15 +105,18 @@ def verify(
 ) -> Verified:
     """Check every sentence of `answer` against `evidence`, re-pointing or dropping markers.
 
-    A fragment ("7,000", "Moscow") means something only with `question`, so it is compared
-    with the evidence as question and reply together, and only with evidence that contains
-    its words: the question alone must not lend it support. A full sentence is compared alone.
+    A reply may be a fragment ("7,000", "The Senate Foreign Relations Committee") that means
+    something only with `question`. So a sentence whose content words all appear in an evidence
+    sentence is also compared with it as question and sentence together; the question alone
+    never lends support, since the sentence's own words must be the evidence's.
     """
     drafts = _drafts(answer)
-    sims = _similarities([_in_context(d.text, question) for d in drafts], evidence, embedder)
-    for row, draft in zip(sims, drafts, strict=True):
-        if _is_fragment(draft.text, question):  # then its words must be the evidence's own
-            row *= [terms(draft.text) <= terms(c.quote) for c in evidence]
+    asked = [f"{question.strip()} {d.text}" for d in drafts] if question else []
+    both = _similarities([d.text for d in drafts] + asked, evidence, embedder)
+    sims = both[: len(drafts)]
+    if asked:
+        quoted = [[terms(d.text) <= terms(c.quote) for c in evidence] for d in drafts]
+        sims = np.maximum(sims, both[len(drafts) :] * np.array(quoted, dtype=np.float32))
     facts = [_facts(c) for c in evidence]
     supports = [
         _support(draft, row, evidence, facts) for draft, row in zip(drafts, sims, strict=True)
@@ -228,15 +229,6 @@ def _separator(between: str) -> str:
     if "\n\n" in between:
         return "\n\n"
     return "\n" if "\n" in between else " "
-
-
-def _is_fragment(sentence: str, question: str) -> bool:
-    return bool(question) and len(sentence.split()) < FRAGMENT_WORDS
-
-
-def _in_context(sentence: str, question: str) -> str:
-    """The text whose meaning a sentence's evidence must be close to."""
-    return f"{question.strip()} {sentence}" if _is_fragment(sentence, question) else sentence
 
 
 def _similarities(

@@ -16,7 +16,7 @@ import pytest
 
 from index.pipeline import index_paths
 from rag import Answer, Assistant, Settings
-from rag.generative import WITHDRAWN, GenerativeAnswerer, prompt, select_evidence
+from rag.generative import NOT_IN_ARTICLES, WITHDRAWN, GenerativeAnswerer, prompt, select_evidence
 from rag.news_index import NewsIndex
 from tests.conftest import SEEDS, smollm2_gguf
 from tests.ui.conftest import free_port
@@ -197,6 +197,9 @@ def test_a_lead_in_naming_the_sentence_is_dropped_and_its_marker_kept(
     assert answer.sentences[0].supported and "September 11" in answer.citations[0].quote
 
 
-def test_the_prompt_shows_no_example_answer_to_copy() -> None:
-    sent = " ".join(m["content"] for m in prompt("Who won?", []))
-    assert "Example" not in sent and "Friday" not in sent
+def test_the_prompt_ends_with_the_question_after_fixed_worked_examples() -> None:
+    one, other = prompt("Who won?", []), prompt("Who lost?", [])
+    assert one[:-1] == other[:-1], "everything before the question is the same (cached)"
+    assert [m["role"] for m in one] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert one[-1]["content"].endswith("Question: Who won?")
+    assert one[2]["content"] == NOT_IN_ARTICLES, "an example shows how to abstain"

@@ -235,5 +235,9 @@ def test_a_short_reply_is_judged_with_its_question(embedder: SentenceEmbedder) -
     assert right.supported and right.citations == (1,)
     (wrong,) = verify("3,000 [2].", EVIDENCE, embedder, question).sentences
     assert not wrong.supported and "no evidence states 3,000" in wrong.note
-    (off_topic,) = verify("Moscow [3].", EVIDENCE, embedder, question).sentences
-    assert not off_topic.supported
+    (elsewhere,) = verify("Moscow [2].", EVIDENCE, embedder, question).sentences
+    assert not elsewhere.supported, "the question lends no support to words not in the evidence"
+    (named,) = verify(
+        "General Qamar Javed Bajwa.", EVIDENCE, embedder, "Who did Austin speak with?"
+    ).sentences
+    assert named.supported and named.citations == (1,)
