@@ -46,8 +46,7 @@ def build_app(assistant: Assistant, indexer: Indexer, settings: Settings) -> gr.
                     show_label=False,
                     feedback_options=None,
                     buttons=["copy"],
-                    placeholder="Ask about the indexed articles. Every sentence of an answer "
-                    "is quoted from an article, and its **[n]** shows where.",
+                    placeholder=render.placeholder(settings),
                 )
                 with gr.Row():
                     question = gr.Textbox(
@@ -230,7 +229,4 @@ def _library_view(assistant: Assistant) -> tuple[Any, Any]:
 def _status(assistant: Assistant) -> str:
     articles = assistant.articles()
     chunks = sum(len(a.chunk_ids) for a in articles)
-    return (
-        f"# News QA\nAnswers quoted from {len(articles)} indexed articles ({chunks} passages), "
-        "every sentence cited. Nothing leaves this machine."
-    )
+    return f"# News QA\n{render.how_answered(assistant.settings, len(articles), chunks)}"

@@ -12,13 +12,17 @@ import html
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from rag import Answer, ArticleInfo, Citation, IndexReport, Passage
+from rag import Answer, ArticleInfo, Citation, IndexReport, Passage, Settings
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # Only what would turn article text into formatting; each escape shows up in a copied message.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]~])")
 
+_STAYS = "Nothing leaves this machine."
+_CHECKED = "checked against the passage it cites"
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 LISTED = 12  # ids or problems named in an upload report before "and N more"
 EMPTY_PANEL = (
     '<div class="sources-empty">Ask a question: the sentences the answer quotes appear here, '
@@ -176,3 +180,30 @@ def index_report(report: IndexReport, rejected: Sequence[str]) -> str:
 def escape(text: str) -> str:
     """Text shown as itself in Gradio's Markdown: no HTML, no formatting."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def how_answered(settings: Settings, articles: int, passages: int) -> str:
+    """The line under the title: who writes the answers, from what, and where the text goes."""
+    source = f"{articles} indexed articles ({passages} passages)"
+    if settings.answerer == "extractive":
+        return f"Answers quoted from {source}, every sentence cited. {_STAYS}"
+    if settings.answerer == "llama-cpp":
+        writer = Path(settings.llm_gguf).stem
+        return f"Answers written by {writer} from {source}, every sentence {_CHECKED}. {_STAYS}"
+    host = urlsplit(settings.llm_base_url).hostname or settings.llm_base_url
+    where = _STAYS if host in _LOOPBACK else f"Questions and passages are sent to {host}."
+    model = settings.llm_model
+    return f"Answers written by {model} from {source}, every sentence {_CHECKED}. {where}"
+
+
+def placeholder(settings: Settings) -> str:
+    """The empty chat's hint."""
+    if settings.answerer == "extractive":
+        return (
+            "Ask about the indexed articles. Every sentence of an answer is quoted from an "
+            "article, and its **[n]** shows where."
+        )
+    return (
+        "Ask about the indexed articles. A language model writes the answer; every sentence "
+        "is checked against the article its **[n]** cites, and marked when none supports it."
+    )

@@ -197,9 +197,9 @@ def test_a_lead_in_naming_the_sentence_is_dropped_and_its_marker_kept(
     assert answer.sentences[0].supported and "September 11" in answer.citations[0].quote
 
 
-def test_the_prompt_ends_with_the_question_after_fixed_worked_examples() -> None:
+def test_the_prompt_ends_with_the_question_after_a_fixed_worked_example() -> None:
     one, other = prompt("Who won?", []), prompt("Who lost?", [])
     assert one[:-1] == other[:-1], "everything before the question is the same (cached)"
-    assert [m["role"] for m in one] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert [m["role"] for m in one] == ["system", "user", "assistant", "user"]
     assert one[-1]["content"].endswith("Question: Who won?")
-    assert one[2]["content"] == NOT_IN_ARTICLES, "an example shows how to abstain"
+    assert NOT_IN_ARTICLES in one[0]["content"], "the rules say how to abstain"

@@ -54,6 +54,8 @@ def test_the_chat_shows_which_sentences_the_articles_support(
     browser: WebDriver, generative_chat: tuple[str, Path], reply: dict[str, Any]
 ) -> None:
     browser.get(generative_chat[0])
+    heading = browser.find_element(By.ID, "brand").text
+    assert f"Answers written by {smollm2_gguf().stem}" in heading
     ask_in_browser(browser, QUESTION, 0)
     message = browser.find_elements(By.CSS_SELECTOR, "#chat .bot")[-1]
     browser.save_screenshot(str(SCREENSHOTS / "generative-answer.png"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag import Answer, Citation, IndexReport, InputError, Passage
+from rag import Answer, Citation, IndexReport, InputError, Passage, Settings
 from ui import render
 
 PASSAGE = Passage(
@@ -110,3 +110,18 @@ def test_a_generated_sentence_no_article_supports_is_marked() -> None:
 def test_a_fallback_notice_is_shown_above_the_answer() -> None:
     answer = _answer(notice="cannot reach http://x/v1: check RAG_LLM_BASE_URL")
     assert render.answer_message(answer, 0).startswith('<div class="notice">cannot reach')
+
+
+def test_the_heading_says_who_writes_answers_and_where_text_goes() -> None:
+    quoted = render.how_answered(Settings(), 2, 8)
+    assert quoted.startswith("Answers quoted from 2 indexed articles (8 passages)")
+    assert "Nothing leaves this machine" in quoted
+    local = Settings(answerer="llama-cpp", llm_gguf="/models/qwen-1.5b.gguf")
+    assert "written by qwen-1.5b" in render.how_answered(local, 2, 8)
+    assert "Nothing leaves" in render.how_answered(local, 2, 8)
+    served = Settings(answerer="openai", llm_base_url="http://127.0.0.1:8080/v1", llm_model="m")
+    assert "Nothing leaves" in render.how_answered(served, 2, 8)
+    remote = Settings(answerer="openai", llm_base_url="https://api.openai.com/v1", llm_model="m")
+    line = render.how_answered(remote, 2, 8)
+    assert "Nothing leaves" not in line and "sent to api.openai.com" in line
+    assert "checked" in render.placeholder(remote) and "quoted" in render.placeholder(Settings())
