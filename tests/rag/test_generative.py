@@ -151,7 +151,7 @@ class ScriptedModel:
         self.sent: list[str] = []
 
     def stream(self, messages):
-        self.sent.append("\n".join(m["content"] for m in messages))
+        self.sent.append(messages[-1]["content"])  # the request after the fixed example
         yield from re.split(r"(?<= )", self.reply)
 
 
@@ -167,17 +167,23 @@ def test_a_reply_no_article_supports_is_withdrawn(seeds_index: Path, embedder) -
     assert len(re.findall(r"^\[\d+\]", model.sent[0], re.MULTILINE)) == 3, "evidence=3"
 
 
-def test_a_reply_with_one_supported_sentence_is_kept_and_the_other_marked(
-    seeds_index: Path, embedder
-) -> None:
-    assistant = _assistant(seeds_index, embedder)
+def _scripted_answer(index: Path, embedder, reply: str) -> Answer:
+    """The withdrawal question answered with `reply`; "{n}" in it becomes the number of the
+    evidence sentence that says September 11."""
+    assistant = _assistant(index, embedder)
     question = "When does the withdrawal end?"
     passages = assistant.search(question)
     evidence = select_evidence(assistant.extractive.ranked(question, passages))
     n = next(c.number for c in evidence if "September 11" in c.quote)
-    reply = f"The withdrawal is to end by September 11 [{n}]. It began in 1999 [{n}]."
-    model = ScriptedModel(reply)
-    answer = GenerativeAnswerer(model, embedder).answer(question, passages)
+    model = ScriptedModel(reply.format(n=n))
+    return GenerativeAnswerer(model, embedder).answer(question, passages)
+
+
+def test_a_reply_with_one_supported_sentence_is_kept_and_the_other_marked(
+    seeds_index: Path, embedder
+) -> None:
+    reply = "The withdrawal is to end by September 11 [{n}]. It began in 1999 [{n}]."
+    answer = _scripted_answer(seeds_index, embedder, reply)
     assert not answer.abstained and not answer.notice
     assert [s.supported for s in answer.sentences] == [True, False]
     assert "September 11" in answer.citations[0].quote
@@ -186,13 +192,8 @@ def test_a_reply_with_one_supported_sentence_is_kept_and_the_other_marked(
 def test_a_lead_in_naming_the_sentence_is_dropped_and_its_marker_kept(
     seeds_index: Path, embedder
 ) -> None:
-    assistant = _assistant(seeds_index, embedder)
-    question = "When does the withdrawal end?"
-    passages = assistant.search(question)
-    evidence = select_evidence(assistant.extractive.ranked(question, passages))
-    n = next(c.number for c in evidence if "September 11" in c.quote)
-    model = ScriptedModel(f"Based on sentence [{n}], the withdrawal is to end by September 11.")
-    answer = GenerativeAnswerer(model, embedder).answer(question, passages)
+    reply = "Based on sentence [{n}], the withdrawal is to end by September 11."
+    answer = _scripted_answer(seeds_index, embedder, reply)
     assert answer.text == "The withdrawal is to end by September 11 [1]."
     assert answer.sentences[0].supported and "September 11" in answer.citations[0].quote
 
