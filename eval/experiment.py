@@ -16,7 +16,7 @@ from eval.dataset import Dataset
 from eval.llama_baseline import NAME as LLAMA
 from eval.llama_baseline import ArticleSource, LlamaIndexSystem, cache_dir
 from eval.plots import draw_plots
-from eval.report import about_run, build_summary, write_outputs
+from eval.report import about_run, build_summary, code_version, write_outputs
 from eval.runner import evaluate, write_results
 from eval.systems import AssistantSystem, System
 from rag.embedder import SentenceEmbedder
@@ -72,6 +72,7 @@ class Experiment:
         self, out: Path, baselines: bool = False, load_articles: ArticleSource | None = None
     ) -> dict[str, Any]:
         """Ask every system every question; write results, summary, report and plots in `out`."""
+        code = code_version()
         index = NewsIndex.open(self.settings.index_dir)
         systems = self.systems(index, baselines, load_articles)
         results = evaluate(systems, self.dataset.dialogues, self.progress)
@@ -81,18 +82,20 @@ class Experiment:
                 runs, out / ("results.jsonl" if number == 0 else f"results-{slug(name)}.jsonl")
             )
         main, *others = results
-        summary = build_summary(main, results[main], {n: results[n] for n in others}, self.about())
+        about = self.about(code)
+        summary = build_summary(main, results[main], {n: results[n] for n in others}, about)
         write_outputs(summary, out)
         draw_plots(results, out)
         return summary
 
-    def about(self) -> dict[str, Any]:
-        """Where the figures come from: dataset, corpus, index, settings, skipped lines."""
+    def about(self, code: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Where the figures come from: code, dataset, corpus, index, settings, skipped lines."""
         settings = {
             key: str(value) if isinstance(value, Path) else value
             for key, value in asdict(self.settings).items()
         }
         return about_run(
+            **(code or {}),
             dataset=str(self.dataset.path),
             corpus=str(self.corpus) if self.corpus else None,
             index=str(self.settings.index_dir),

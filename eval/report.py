@@ -47,12 +47,21 @@ def block(results: Sequence[ItemResult]) -> dict[str, Any]:
     return {**summarize(scores), "by_type": by_type(scores)}
 
 
-def about_run(**given: Any) -> dict[str, Any]:
-    """Date, git commit and machine, with whatever else describes the run (`given`)."""
+def code_version() -> dict[str, Any]:
+    """The git commit and whether tracked files differ from it: take it when a run starts,
+    since the code a run measures is the code it loaded."""
     return {
-        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "git_commit": _git("rev-parse", "--short", "HEAD"),
         "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+    }
+
+
+def about_run(**given: Any) -> dict[str, Any]:
+    """Date, git commit and machine, with whatever else describes the run (`given`, which
+    may carry the `code_version()` taken at its start)."""
+    return {
+        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        **code_version(),
         "machine": {
             "cpu_count": os.cpu_count(),
             "platform": platform.platform(),

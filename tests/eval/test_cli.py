@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from eval.report import about_run, code_version
 from tests.conftest import ROOT, SEEDS, WITHDRAWAL_DOC
 
 REQUIRED = [
@@ -107,3 +108,10 @@ def test_plots_are_valid_png_files(run: tuple[Path, str], name: str) -> None:
     width, height = struct.unpack(">II", data[16:24])
     assert width > 200 and height > 200
     assert data[-8:-4] == b"IEND"
+
+
+def test_the_commit_recorded_is_the_one_taken_when_the_run_started() -> None:
+    started = {"git_commit": "abc1234", "git_dirty": True}
+    about = about_run(**started, dataset="d.jsonl")
+    assert about["git_commit"] == "abc1234" and about["git_dirty"] is True
+    assert set(code_version()) == {"git_commit", "git_dirty"}
