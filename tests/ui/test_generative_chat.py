@@ -11,9 +11,11 @@ import pytest
 from gradio_client import Client
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import smollm2_gguf
-from tests.ui.conftest import SCREENSHOTS, ask_in_browser, running_chat
+from tests.ui.conftest import PAGE_WAIT_S, SCREENSHOTS, ask_in_browser, running_chat
 
 QUESTION = "When does the withdrawal end?"
 
@@ -54,8 +56,11 @@ def test_the_chat_shows_which_sentences_the_articles_support(
     browser: WebDriver, generative_chat: tuple[str, Path], reply: dict[str, Any]
 ) -> None:
     browser.get(generative_chat[0])
-    heading = browser.find_element(By.ID, "brand").text
-    assert f"Answers written by {smollm2_gguf().stem}" in heading
+    # Gradio builds the page in the browser: wait for the heading rather than race it.
+    brand = WebDriverWait(browser, PAGE_WAIT_S).until(
+        ready.visibility_of_element_located((By.ID, "brand"))
+    )
+    assert f"Answers written by {smollm2_gguf().stem}" in brand.text
     ask_in_browser(browser, QUESTION, 0)
     message = browser.find_elements(By.CSS_SELECTOR, "#chat .bot")[-1]
     browser.save_screenshot(str(SCREENSHOTS / "generative-answer.png"))
