@@ -146,8 +146,13 @@ def claims(sentence: str) -> list[Claim]:
             found.append(Claim(match.group(), "number", frozenset({f"n:{value}"})))
     # A date is no part of a name: "On Saturday Austin left" names only Austin.
     undated = ANSWER_PATTERNS["date"].sub("|", sentence)
+    opening = len(undated) - len(undated.lstrip())
     for match in ANSWER_PATTERNS["person"].finditer(undated):
         name = _strip_common(match.group())
+        if match.start() == opening and len(name.split()) > 2:
+            # "Actor Matthew McConaughey spoke": the first word of a sentence is capitalised
+            # wherever it belongs, so it is no part of the name that must be in the evidence.
+            name = name.split(maxsplit=1)[1]
         keys = frozenset(f"w:{t}" for t in terms(name))
         if len(name.split()) > 1 and keys:
             found.append(Claim(name, "name", keys))

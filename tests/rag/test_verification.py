@@ -113,6 +113,19 @@ def test_a_made_up_name_is_caught_and_a_shortened_one_is_not(embedder: SentenceE
     assert right.supported and right.citations == (1,)
 
 
+def test_a_capitalised_first_word_is_not_taken_for_part_of_a_name(
+    embedder: SentenceEmbedder,
+) -> None:
+    opening = "Officer Qamar Javed Bajwa spoke with Austin as U.S. troops prepared to leave [2]."
+    (check,) = verify(opening, EVIDENCE, embedder).sentences
+    assert check.supported and check.citations == (1,)
+    inside = "Austin spoke with Officer Qamar Javed Bajwa as U.S. troops prepared to leave [2]."
+    (check,) = verify(inside, EVIDENCE, embedder).sentences
+    assert not check.supported and "Officer Qamar Javed Bajwa" in check.note
+    (check,) = verify("Officer Qamar Smith spoke with Austin [2].", EVIDENCE, embedder).sentences
+    assert not check.supported, "the rest of the name must still be in the evidence"
+
+
 def test_a_sentence_combining_two_evidence_sentences_keeps_both(
     embedder: SentenceEmbedder,
 ) -> None:
