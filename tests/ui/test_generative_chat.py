@@ -1,9 +1,14 @@
 """The web chat with a language model: SmolLM2 (tiny, so quality is not the point) through
-llama-cpp in the real `python -m ui`, checked through its API and in headless Chromium."""
+llama-cpp in the real `python -m ui`, checked through its API and in headless Chromium; and a
+scripted OpenAI-compatible endpoint on loopback, whose reply always holds a made-up sentence."""
 
 from __future__ import annotations
 
+import json
+import re
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +85,61 @@ def test_the_chat_shows_which_sentences_the_articles_support(
     for number in cited:
         card = browser.find_element(By.ID, f"src-0-{number}")
         assert reply["citations"][number - 1]["quote"][:40] in card.text
+
+
+class _ScriptedEndpoint(BaseHTTPRequestHandler):
+    """An OpenAI-compatible chat endpoint that streams one fixed reply: one sentence the
+    articles state and one they do not. A stand-in for a model, so the chat's marking of an
+    unsupported sentence is checked every time; the connector, verification and the page
+    around it are the real ones."""
+
+    def do_POST(self) -> None:
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        asked = request["messages"][-1]["content"]
+        n = re.search(r"^\[(\d+)\] .*September 11", asked, re.MULTILINE)
+        reply = f"The withdrawal is to end by September 11 [{n[1] if n else 1}]. "
+        reply += "It began in 1999 [1]."
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for delta, finish in [({"role": "assistant", "content": reply}, None), ({}, "stop")]:
+            chunk = {
+                "id": "scripted", "object": "chat.completion.chunk", "created": 0,
+                "model": request["model"],
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }  # fmt: skip
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        self.wfile.write(b"data: [DONE]\n\n")
+
+    def log_message(self, *args: object) -> None:  # quiet
+        pass
+
+
+@pytest.fixture(scope="module")
+def scripted_chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    endpoint = ThreadingHTTPServer(("127.0.0.1", 0), _ScriptedEndpoint)
+    threading.Thread(target=endpoint.serve_forever, daemon=True).start()
+    base_url = f"http://127.0.0.1:{endpoint.server_address[1]}/v1"
+    folder = tmp_path_factory.mktemp("scripted-chat")
+    settings = {"RAG_ANSWERER": "openai", "RAG_LLM_BASE_URL": base_url, "RAG_LLM_MODEL": "scripted"}
+    try:
+        with running_chat(folder, **settings) as server:
+            yield server
+    finally:
+        endpoint.shutdown()
+
+
+def test_a_sentence_no_article_states_is_marked_in_the_chat(
+    browser: WebDriver, scripted_chat: tuple[str, Path]
+) -> None:
+    browser.get(scripted_chat[0])
+    ask_in_browser(browser, QUESTION, 0)
+    message = browser.find_elements(By.CSS_SELECTOR, "#chat .bot")[-1]
+    browser.save_screenshot(str(SCREENSHOTS / "generative-unsupported.png"))
+    marked = message.find_elements(By.CSS_SELECTOR, ".unsupported")
+    assert [span.text for span in marked] == ["It began in 1999."], "only the made-up sentence"
+    assert "1999" in marked[0].get_attribute("title"), "the reason shows on hover"
+    assert "(not in the articles)" in message.text
+    cited = message.find_elements(By.CSS_SELECTOR, "a.cite")
+    assert [a.text for a in cited] == ["[1]"], "the made-up sentence keeps no citation"
+    assert "September 11" in browser.find_element(By.CSS_SELECTOR, "#src-0-1 mark").text
