@@ -5,8 +5,8 @@
         ...
 
 The model sees only the few sentences the extractive ranking rates highest, numbered, so the
-prompt stays short on a CPU: 8 sentences are ~250 tokens, which a 1.5B model reads in ~3.5 s
-on 2 cores (`RAG_LLM_EVIDENCE` sets how many). Its reply is untrusted: `rag.verification`
+prompt stays short on a CPU: each costs a 1.5B model on 2 cores ~0.3 s before its first token
+(`RAG_LLM_EVIDENCE` sets how many; 6 by default). Its reply is untrusted: `rag.verification`
 re-checks every sentence and `[n]`, and a reply with no supported sentence is withdrawn.
 """
 
@@ -22,9 +22,10 @@ from rag.conversation import Message
 from rag.embedder import Embedder
 from rag.extractive import Candidate, ExtractiveAnswerer, TermWeights, abstention, citation_for
 from rag.llm import LanguageModel
+from rag.settings import Settings
 from rag.verification import says_not_in_articles, verify
 
-EVIDENCE = 8  # sentences shown to the model
+EVIDENCE = Settings.llm_evidence  # sentences shown to the model
 NOT_IN_ARTICLES = "The articles don't say."
 WITHDRAWN = "The model's reply was withdrawn: no sentence of it is supported by the articles."
 SYSTEM = (
