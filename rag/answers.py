@@ -70,6 +70,7 @@ class Answer:
     sentences: list[SentenceCheck] = field(default_factory=list)  # generated answers only
     answerer: str = "extractive"  # what wrote it: "extractive" or the language model's name
     notice: str = ""  # why it is not what was asked for, e.g. the model failed
+    short: str | None = None  # the fact alone ("by September 11"), verbatim from citation 1
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict with the same fields (what `rag ask --json` prints)."""

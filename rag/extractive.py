@@ -9,11 +9,24 @@ many"); the best one or two become the answer, each cited, or the answer abstain
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from rag.answering.expectation import Expectation, expectation
+from rag.answering.short import (
+    QuestionWords,
+    SentenceView,
+    SpanModel,
+    is_answer_phrase,
+    phrase,
+    shipped_model,
+    span_features,
+    supporting,
+)
+from rag.answering.spans import Span, spans_of
 from rag.answers import Answer, Citation, Passage
 from rag.embedder import Embedder
 from rag.question import Question, read_question, terms
@@ -30,6 +43,7 @@ WRONG_KIND = {"date": 0.6, "number": 0.6, "person": 0.85, "place": 0.85}
 MIN_COVERAGE, PARAPHRASE = 0.5, 0.6
 OFF_TOPIC = 0.5
 SHORTLIST = 8  # sentences embedded per question: the cost of the answer stage (see below)
+NEIGHBOURS = 4  # the sentence after each of the best few by coverage joins the shortlist
 ABSTAIN_BELOW = 0.5
 SECOND_SENTENCE_RATIO = 0.92
 MIN_WORDS = 5
@@ -73,6 +87,16 @@ def _quotable(text: str) -> bool:
     return words >= MIN_WORDS and (text.rstrip().endswith(_SENTENCE_END) or words >= 12)
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """A candidate short answer: a span of a shortlisted sentence, and its features."""
+
+    sentence: Candidate
+    span: Span
+    short: str  # as it will be shown: the span, with a date's "by"/"until"
+    features: list[float]
+
+
 class ExtractiveAnswerer:
     """Answers with verbatim sentences from the passages.
 
@@ -80,18 +104,32 @@ class ExtractiveAnswerer:
     a rare word ("minister", "killed") counts more than missing a common one ("Pakistan").
     """
 
-    def __init__(self, embedder: Embedder, term_weights: TermWeights | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        term_weights: TermWeights | None = None,
+        model: SpanModel | None = None,
+    ) -> None:
         self.embedder = embedder
         self.term_weights = term_weights or (lambda stems: dict.fromkeys(stems, 1.0))
+        self.model = model or shipped_model()
 
     def ranked(self, question: str, passages: Sequence[Passage]) -> list[tuple[Candidate, float]]:
         """The shortlisted sentences of `passages` with their scores, best first."""
         return self._rank(read_question(question), candidates(passages))
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        """The best one or two sentences with citations, or an abstention."""
+        """The fact asked for with the sentence that states it, the best one or two
+        sentences for a question that asks for no single fact, or an abstention."""
         read = read_question(question)
         every = candidates(passages)
+        expect = expectation(question)
+        if expect.kind is not None:
+            short = self._short_answer(question, expect, read, every, passages)
+            if short is not None:
+                return short
+            # No phrase is likely enough to state as the fact: quote the best sentences,
+            # as for a question that asks for no single fact, or abstain.
         ranked = self._rank(read, every)
         if not ranked:
             return abstention(question, passages, 0.0)
@@ -99,21 +137,85 @@ class ExtractiveAnswerer:
         if best < ABSTAIN_BELOW:
             return abstention(question, passages, confidence(best))
         chosen = [ranked[0][0]]
-        follow_on = _next_sentence(chosen[0], every)
-        if (
-            follow_on
-            and read.kind
-            and not read.expects(chosen[0].text)
-            and read.expects(follow_on.text)
-        ):
-            # The lead says "spoke with Pakistan's top military official"; the next sentence
-            # names him. News spreads one answer over two sentences often enough.
-            chosen.append(follow_on)
-        elif len(ranked) > 1 and ranked[1][1] >= best * SECOND_SENTENCE_RATIO:
+        if len(ranked) > 1 and ranked[1][1] >= best * SECOND_SENTENCE_RATIO:
             chosen.append(ranked[1][0])
             if chosen[0].passage.doc_id == chosen[1].passage.doc_id:
                 chosen.sort(key=lambda c: c.start)  # same article: read in its order
         return cited_answer(question, chosen, passages, confidence(best))
+
+    def phrases(self, question: str, passages: Sequence[Passage]) -> list[Phrase]:
+        """Every candidate short answer in the shortlisted sentences, with its features."""
+        return self._phrases(expectation(question), read_question(question), candidates(passages))
+
+    def best_phrase(
+        self, question: str, passages: Sequence[Passage]
+    ) -> tuple[Phrase | None, float]:
+        """The likeliest short answer and its chance of being right (None: no candidate)."""
+        return self._best(self.phrases(question, passages))
+
+    def _best(self, found: list[Phrase]) -> tuple[Phrase | None, float]:
+        if not found:
+            return None, 0.0
+        chances = self.model.chance(np.array([p.features for p in found]))
+        top = int(np.argmax(chances))
+        return found[top], float(chances[top])
+
+    def _short_answer(
+        self,
+        question: str,
+        expect: Expectation,
+        read: Question,
+        every: list[Candidate],
+        passages: Sequence[Passage],
+    ) -> Answer | None:
+        pick, chance = self._best(self._phrases(expect, read, every))
+        if pick is None or chance < self.model.threshold:
+            return None
+        citation = citation_for(pick.sentence, 1)
+        lead = pick.short[0].upper() + pick.short[1:]
+        text = f"{lead} [1]. {citation.quote} [1]"
+        return Answer(question, text, False, chance, [citation], list(passages), short=pick.short)
+
+    def _phrases(self, expect: Expectation, read: Question, every: list[Candidate]) -> list[Phrase]:
+        if not every:
+            return []
+        coverage = self._coverage(read, every)
+        keep = _with_neighbours(_shortlist(coverage, every), every)
+        pool = [every[i] for i in keep]
+        vectors = self.embedder.embed([read.text] + [c.text for c in pool])
+        meaning = vectors[1:] @ vectors[0]
+        neighbours = _neighbour_coverage(every, coverage)
+        best_coverage = float(coverage.max())
+        question_words = QuestionWords(read.text)
+        texts = _texts_by_doc(every)
+        found = []
+        every_spans = spans_of([c.text for c in pool])
+        mentions = Counter(span.text.lower() for spans in every_spans for span in spans)
+        for i, (candidate, spans) in enumerate(zip(pool, every_spans, strict=True)):
+            view = SentenceView(
+                candidate.text,
+                candidate.passage.title,
+                float(meaning[i]),
+                float(coverage[keep[i]]),
+                neighbours[keep[i]],
+                candidate.passage_rank,
+                candidate.passage.doc_id,
+            )
+            for span in spans:
+                if not is_answer_phrase(span, question_words):
+                    continue
+                support = supporting(span, texts, candidate.passage.doc_id)
+                features = span_features(
+                    expect,
+                    question_words,
+                    view,
+                    span,
+                    best_coverage,
+                    support,
+                    mentions[span.text.lower()],
+                )
+                found.append(Phrase(candidate, span, phrase(candidate.text, span), features))
+        return found
 
     def _rank(self, read: Question, every: list[Candidate]) -> list[tuple[Candidate, float]]:
         if not every:
@@ -153,16 +255,46 @@ def _shortlist(coverage: np.ndarray, pool: list[Candidate]) -> np.ndarray:
     return np.argsort(keys, kind="stable")[:SHORTLIST]
 
 
-def _next_sentence(candidate: Candidate, pool: Sequence[Candidate]) -> Candidate | None:
+def _with_neighbours(keep: np.ndarray, every: list[Candidate]) -> list[int]:
+    """The shortlist and the sentence after each of its best few: a sentence that restates
+    the question is often followed by the one that answers it."""
+    chosen = [int(i) for i in keep]
+    for i in chosen[:NEIGHBOURS]:
+        after = _next_index(i, every)
+        if after is not None and after not in chosen:
+            chosen.append(after)
+    return chosen
+
+
+def _next_index(i: int, every: Sequence[Candidate]) -> int | None:
+    here = every[i]
     return next(
         (
-            other
-            for other in pool
-            if other.passage.doc_id == candidate.passage.doc_id
-            and 0 <= other.start - candidate.end <= 3
+            j
+            for j, other in enumerate(every)
+            if other.passage.doc_id == here.passage.doc_id and 0 <= other.start - here.end <= 3
         ),
         None,
     )
+
+
+def _neighbour_coverage(every: list[Candidate], coverage: np.ndarray) -> list[float]:
+    """For each sentence, the higher coverage of the sentences just before and after it."""
+    best = [0.0] * len(every)
+    for i in range(len(every)):
+        j = _next_index(i, every)
+        if j is not None:
+            best[i] = max(best[i], float(coverage[j]))
+            best[j] = max(best[j], float(coverage[i]))
+    return best
+
+
+def _texts_by_doc(every: Sequence[Candidate]) -> dict[str, str]:
+    """The lower-cased text of each article's retrieved passages."""
+    texts: dict[str, set[str]] = {}
+    for candidate in every:
+        texts.setdefault(candidate.passage.doc_id, set()).add(candidate.passage.text.lower())
+    return {doc: "\n".join(parts) for doc, parts in texts.items()}
 
 
 def confidence(score: float) -> float:

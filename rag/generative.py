@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from rag.answering.expectation import expectation
 from rag.answers import Answer, Citation, Passage, final_answer
 from rag.conversation import Message
 from rag.embedder import Embedder
@@ -84,7 +85,16 @@ class GenerativeAnswerer:
 
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:
         """The model's text as it comes, then the verified Answer."""
-        evidence = select_evidence(self.ranking.ranked(question, passages), self.evidence)
+        ranked = self.ranking.ranked(question, passages)
+        if expectation(question).kind is not None:
+            # A question for one fact: the sentence that states it leads the evidence, and
+            # when no sentence states it the model is not asked at all.
+            pick, chance = self.ranking.best_phrase(question, passages)
+            if pick is None or chance < self.ranking.model.threshold:
+                yield replace(abstention(question, passages, chance), answerer=self.model.name)
+                return
+            ranked = [(pick.sentence, 1.0)] + [r for r in ranked if r[0] != pick.sentence]
+        evidence = select_evidence(ranked, self.evidence)
         if not evidence:
             yield replace(abstention(question, passages, 0.0), answerer=self.model.name)
             return

@@ -1,0 +1,610 @@
+"""What kind of fact a question asks for: a date, an amount, a person, an organisation...
+
+"When does the withdrawal end?" wants a date; "Which automaker recalled 300,000 cars?" wants
+an organisation; "…was most celebrated for which children's book?" a title; "Why did the
+talks stall?" no single fact at all (None). The kind decides which entity labels (spaCy's
+OntoNotes set) a short answer may carry.
+
+    expectation("How much did the bidder pay?").kind   # "money"
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+# The labels a short answer of each kind may carry ("600 years" is a DATE to spaCy).
+LABELS: dict[str, frozenset[str]] = {
+    "date": frozenset({"DATE", "TIME"}),
+    "number": frozenset({"CARDINAL", "QUANTITY", "DATE", "MONEY", "PERCENT", "SCORE"}),
+    "money": frozenset({"MONEY", "CARDINAL"}),
+    "percent": frozenset({"PERCENT", "CARDINAL"}),
+    "quantity": frozenset({"QUANTITY", "DATE", "TIME", "CARDINAL"}),
+    "person": frozenset({"PERSON"}),
+    "who": frozenset({"PERSON", "ORG", "NORP", "GPE"}),
+    "org": frozenset({"ORG", "PRODUCT", "NORP"}),
+    "place": frozenset({"GPE", "LOC", "FAC"}),
+    "nationality": frozenset({"NORP", "GPE"}),
+    "title": frozenset({"WORK_OF_ART", "PRODUCT", "EVENT", "ORG", "PERSON", "LAW"}),
+    "event": frozenset({"EVENT", "WORK_OF_ART"}),
+    "product": frozenset({"PRODUCT", "ORG", "WORK_OF_ART"}),
+    "law": frozenset({"LAW"}),
+    # A thing the question names only by its class ("what animal", "which substance"): any
+    # entity, or a noun phrase (see rag.answering.spans).
+    "thing": frozenset(
+        {
+            "PERSON",
+            "ORG",
+            "GPE",
+            "LOC",
+            "FAC",
+            "NORP",
+            "PRODUCT",
+            "EVENT",
+            "WORK_OF_ART",
+            "LAW",
+            "LANGUAGE",
+            "NOUN",
+        }
+    ),
+}
+KINDS = tuple(LABELS)
+
+# Head nouns of "which/what NOUN" phrases. Nouns not listed fall back to their suffix
+# ("-ist", "-ian": people) and then to "thing".
+_NOUNS: dict[str, tuple[str, ...]] = {
+    "date": (
+        "date",
+        "day",
+        "month",
+        "year",
+        "time",
+        "decade",
+        "century",
+        "season",
+        "weekend",
+        "week",
+        "era",
+    ),
+    "number": (
+        "number",
+        "amount",
+        "total",
+        "count",
+        "score",
+        "vote",
+        "votes",
+        "tally",
+        "margin",
+        "rate",
+        "age",
+        "ranking",
+        "rank",
+        "place",
+        "seed",
+    ),
+    "percent": ("percentage", "percent", "share", "proportion", "fraction"),
+    "money": (
+        "price",
+        "cost",
+        "fee",
+        "fine",
+        "salary",
+        "sum",
+        "budget",
+        "bill",
+        "value",
+        "worth",
+        "wage",
+        "fare",
+        "prize",
+        "payment",
+        "deal",
+        "settlement",
+        "bid",
+    ),
+    "person": (
+        "person",
+        "man",
+        "woman",
+        "people",
+        "player",
+        "actor",
+        "actress",
+        "singer",
+        "star",
+        "president",
+        "politician",
+        "senator",
+        "governor",
+        "leader",
+        "minister",
+        "athlete",
+        "celebrity",
+        "rapper",
+        "musician",
+        "director",
+        "author",
+        "writer",
+        "ceo",
+        "executive",
+        "founder",
+        "billionaire",
+        "judge",
+        "lawmaker",
+        "official",
+        "member",
+        "candidate",
+        "coach",
+        "quarterback",
+        "pitcher",
+        "golfer",
+        "boxer",
+        "driver",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "pope",
+        "host",
+        "comedian",
+        "chef",
+        "designer",
+        "model",
+        "figure",
+        "royal",
+        "monarch",
+        "legend",
+        "icon",
+        "hero",
+        "suspect",
+        "victim",
+        "mayor",
+        "chancellor",
+        "secretary",
+        "spokesperson",
+        "representative",
+        "rep",
+        "justice",
+        "character",
+        "son",
+        "daughter",
+        "wife",
+        "husband",
+        "mother",
+        "father",
+        "brother",
+        "sister",
+        "child",
+        "winner",
+        "champion",
+        "contestant",
+        "astronaut",
+        "scientist",
+        "doctor",
+        "artist",
+        "performer",
+        "band",
+        "group",
+        "duo",
+        "creator",
+        "entrepreneur",
+        "investor",
+        "journalist",
+        "anchor",
+        "reporter",
+        "commentator",
+        "tycoon",
+        "magnate",
+        "heir",
+        "celebrities",
+        "killer",
+        "soldier",
+        "general",
+        "officer",
+        "commander",
+    ),
+    "org": (
+        "company",
+        "firm",
+        "team",
+        "club",
+        "brand",
+        "retailer",
+        "chain",
+        "airline",
+        "automaker",
+        "carmaker",
+        "bank",
+        "network",
+        "channel",
+        "agency",
+        "organization",
+        "organisation",
+        "party",
+        "league",
+        "university",
+        "college",
+        "school",
+        "business",
+        "corporation",
+        "giant",
+        "startup",
+        "manufacturer",
+        "maker",
+        "publisher",
+        "newspaper",
+        "outlet",
+        "studio",
+        "platform",
+        "service",
+        "app",
+        "website",
+        "site",
+        "store",
+        "restaurant",
+        "franchise",
+        "union",
+        "institution",
+        "committee",
+        "court",
+        "department",
+        "ministry",
+        "government",
+        "administration",
+        "body",
+        "regulator",
+        "charity",
+        "foundation",
+        "hospital",
+        "museum",
+        "carrier",
+        "operator",
+        "provider",
+        "insurer",
+        "exchange",
+        "conglomerate",
+        "broadcaster",
+        "streamer",
+        "label",
+    ),
+    "place": (
+        "country",
+        "nation",
+        "city",
+        "state",
+        "town",
+        "village",
+        "region",
+        "province",
+        "county",
+        "island",
+        "continent",
+        "capital",
+        "place",
+        "location",
+        "area",
+        "territory",
+        "district",
+        "neighborhood",
+        "border",
+        "port",
+        "airport",
+        "stadium",
+        "venue",
+        "park",
+        "river",
+        "lake",
+        "mountain",
+        "volcano",
+        "ocean",
+        "sea",
+        "planet",
+        "moon",
+        "destination",
+        "site",
+        "where",
+        "coast",
+        "beach",
+    ),
+    "nationality": ("nationality", "ethnicity", "religion"),
+    "title": (
+        "book",
+        "film",
+        "movie",
+        "show",
+        "series",
+        "song",
+        "album",
+        "novel",
+        "play",
+        "musical",
+        "title",
+        "documentary",
+        "episode",
+        "sitcom",
+        "drama",
+        "franchise",
+        "game",
+        "podcast",
+        "poem",
+        "painting",
+        "artwork",
+        "single",
+        "track",
+        "hit",
+        "role",
+        "sequel",
+        "memoir",
+        "magazine",
+    ),
+    "event": (
+        "event",
+        "tournament",
+        "championship",
+        "competition",
+        "race",
+        "festival",
+        "award",
+        "awards",
+        "ceremony",
+        "summit",
+        "conference",
+        "war",
+        "election",
+        "storm",
+        "hurricane",
+        "cup",
+        "games",
+        "olympics",
+        "contest",
+        "match",
+        "final",
+    ),
+    "product": (
+        "product",
+        "device",
+        "phone",
+        "car",
+        "vehicle",
+        "model",
+        "drug",
+        "vaccine",
+        "medication",
+        "pill",
+        "treatment",
+        "gadget",
+        "console",
+        "chip",
+        "aircraft",
+        "plane",
+        "jet",
+        "rocket",
+        "spacecraft",
+        "telescope",
+        "robot",
+        "software",
+        "feature",
+        "tool",
+        "chatbot",
+        "drink",
+        "beverage",
+        "snack",
+        "menu",
+        "item",
+    ),
+    "law": (
+        "law",
+        "bill",
+        "act",
+        "legislation",
+        "amendment",
+        "rule",
+        "regulation",
+        "treaty",
+        "policy",
+        "ban",
+    ),
+}
+_NOUN_KIND = {noun: kind for kind, nouns in _NOUNS.items() for noun in nouns}
+
+_WH = re.compile(r"\b(which|what|whose|who|whom|when|where|how)\b", re.IGNORECASE)
+_HOW = re.compile(
+    r"\bhow\s+(many|much|long|far|old|tall|big|large|high|fast|often|soon|deep|heavy)\b",
+    re.IGNORECASE,
+)
+_HOW_KIND = {
+    "many": "number",
+    "much": "money",
+    "long": "quantity",
+    "far": "quantity",
+    "old": "number",
+    "tall": "quantity",
+    "big": "quantity",
+    "large": "quantity",
+    "high": "quantity",
+    "fast": "quantity",
+    "often": "quantity",
+    "soon": "date",
+    "deep": "quantity",
+    "heavy": "quantity",
+}
+_WHAT_IS = re.compile(
+    r"\b(?:what|which)\s+(?:(?:is|are|was|were|will|would|did|does|do|has|have|had)\b"
+    r"|(?:of\s+(?:these|the following|them)))",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_SKIP = {
+    "of",
+    "the",
+    "a",
+    "an",
+    "these",
+    "those",
+    "following",
+    "one",
+    "two",
+    "three",
+    "new",
+    "top",
+    "major",
+    "popular",
+    "famous",
+    "former",
+    "first",
+    "last",
+    "other",
+    "u.s.",
+    "us",
+    "uk",
+    "american",
+    "british",
+    "european",
+    "big",
+    "largest",
+    "biggest",
+    "best",
+    "most",
+    "world's",
+    "world’s",
+    "legendary",
+    "iconic",
+    "late",
+    "beloved",
+    "well-known",
+    "notable",
+    "veteran",
+    "prominent",
+    "longtime",
+    "current",
+    "fellow",
+    "rival",
+    "lucky",
+    "recent",
+    "tech",
+    "social",
+    "media",
+    "fast-food",
+    "fast",
+    "food",
+    "streaming",
+    "reality",
+    "global",
+    "republican",
+    "democratic",
+    "gop",
+    "federal",
+    "local",
+    "national",
+    "international",
+    "professional",
+    "pro",
+    "nfl",
+    "nba",
+    "mlb",
+    "nhl",
+    "wnba",
+    "ivy",
+    "nasa",
+    "children's",
+    "children’s",
+}
+_NUMBER_HINTS = re.compile(
+    r"\b(raised|lowered|cut|increased|decreased|rose|fell|jumped|dropped|climbed|hiked|"
+    r"reached|hit|totaled|totalled|at least|up to|an estimated|approximately|about|nearly)"
+    r"\s*(?:to|by)?\s*:?\s*$",
+    re.IGNORECASE,
+)
+_NON_FACTOID = re.compile(
+    r"^\s*(why|how\b(?!\s+(many|much|long|far|old|tall|big|large|high|fast|often|soon|deep|"
+    r"heavy))|true or false|is it true|explain|describe|what happened|what caused)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """The kind of fact asked for, the labels that may carry it, and the noun that named it."""
+
+    kind: str | None  # one of KINDS, or None: not a question for a single fact
+    head: str | None = None  # "automaker" in "Which automaker ..."
+
+    @property
+    def labels(self) -> frozenset[str]:
+        """spaCy entity labels an answer of this kind may have (empty when kind is None)."""
+        return LABELS.get(self.kind or "", frozenset())
+
+
+def _last_clause(question: str) -> str:
+    """The part that asks: news quizzes lead with context ("X died this week. When did…")."""
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", question.strip())
+    asking = [p for p in parts if "?" in p or _WH.search(p)]
+    return (asking or parts)[-1]
+
+
+def _noun_kind(words: list[str]) -> tuple[str, str | None]:
+    """The kind named by the first content noun of `words` ("which children's book")."""
+    content = [w.lower().strip("'’") for w in words if w.lower() not in _SKIP]
+    for word in content[:3]:
+        for form in (word, word.rstrip("s"), word[:-2] if word.endswith("es") else word):
+            if form in _NOUN_KIND:
+                return _NOUN_KIND[form], form
+    head = content[0] if content else None
+    if head and re.search(r"(ist|ian|eer|ant)s?$", head):
+        return "person", head
+    return "thing", head
+
+
+@cache
+def expectation(question: str) -> Expectation:
+    """What `question` asks for."""
+    clause = _last_clause(question)
+    if _NON_FACTOID.search(clause):
+        return Expectation(None)
+    how = _HOW.search(clause)
+    if how:
+        return Expectation(_HOW_KIND[how.group(1).lower()], how.group(1).lower())
+    match = _WH.search(clause)
+    if match is None:
+        return _cloze(clause)
+    word = match.group(1).lower()
+    if word == "when":
+        return Expectation("date")
+    if word == "where":
+        return Expectation("place")
+    if word in ("who", "whom", "whose"):
+        return Expectation("who")  # a person, mostly; a team or a country wins games too
+    if word == "how":
+        return Expectation(None)
+    if _WHAT_IS.match(clause, match.start()):
+        after = clause[match.end() :]
+        of_these = re.match(r"\s+of\s+(?:these|the following|them)\s+(.*)", after, re.I)
+        if of_these:
+            return Expectation(*_noun_kind(_WORD.findall(of_these.group(1))))
+        return _what_is(clause[match.end() :])
+    kind, head = _noun_kind(_WORD.findall(clause[match.end() :]))
+    return Expectation(kind, head)
+
+
+def _what_is(rest: str) -> Expectation:
+    """ "What is the name of…", "What was the price…": the noun after the verb decides."""
+    words = _WORD.findall(rest)
+    words = [w for w in words if w.lower() not in ("is", "are", "was", "were", "the", "a", "an")]
+    if words and words[0].lower() in ("name", "names", "title"):
+        return Expectation("thing", words[0].lower())
+    kind, head = _noun_kind(words[:2])
+    return Expectation(kind if head and head in _NOUN_KIND else "thing", head)
+
+
+def _cloze(clause: str) -> Expectation:
+    """A statement to complete ("…has been raised to:"): its last words hint at the kind."""
+    stripped = clause.rstrip(" :_.…")
+    if _NUMBER_HINTS.search(stripped + " "):
+        return Expectation("number")
+    if re.search(r"\b(since|until|before|after)\s*$", stripped, re.I):
+        return Expectation("date")
+    if clause.rstrip().endswith((":", "_", "…", "...")):
+        return Expectation("thing")
+    return Expectation(None)

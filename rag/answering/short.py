@@ -1,0 +1,191 @@
+"""The short answer: the phrase of a retrieved sentence that states the fact asked for.
+
+Every candidate phrase (rag.answering.spans) of the shortlisted sentences is described by a
+few features — is it of the kind asked for, is it new to the question, how close it sits to
+the question's words, how many articles state it, how well its sentence matches the question
+— and a logistic model (`SpanModel`, fitted by `python -m eval fit`) turns them into the
+chance that the phrase is the answer. The best phrase answers when that chance is high
+enough; its sentence is the quote.
+
+A sentence that merely restates the question holds no new phrase of the right kind, so it
+loses to the one after it that does.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from rag.answering.expectation import Expectation
+from rag.answering.spans import Span
+
+MODEL_FILE = Path(__file__).with_name("span_model.json")
+FEATURES = (
+    "label_match",  # the phrase has a label of the kind asked for
+    "person_for_who",  # "who" asked and the phrase is a person
+    "noun_phrase",  # a plain noun phrase, not a named entity
+    "generic_kind",  # the question names only a class ("what animal")
+    "novel",  # share of the phrase's words the question does not contain
+    "meaning",  # the sentence's embedding similarity to the question
+    "coverage",  # the share of the question's (IDF-weighted) words in the sentence
+    "coverage_gap",  # how far the sentence's coverage is below the best sentence's
+    "neighbour_coverage",  # the best coverage of the sentence before or after it
+    "passage_rank",  # 1 / (1 + rank of its passage)
+    "proximity",  # 1 / (1 + words between the phrase and the nearest question word)
+    "support",  # log(1 + other articles among the passages that state the phrase)
+    "head_near",  # the question's noun ("automaker") is right beside the phrase
+    "length",  # log(1 + words in the phrase)
+    "in_title",  # the phrase is in its article's title
+    "context",  # share of the 4 words either side of the phrase that the question has
+    "mentions",  # log(1 + times the same phrase is a candidate among the passages)
+    "cloze_lead",  # the words before a quiz's blank ("…highest hike since:") precede it
+)
+_WORD = re.compile(r"[\w'’]+")
+_DATE_LEAD = re.compile(r"\b(by|until|before|after|since|through)\s+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SpanModel:
+    """Logistic weights over FEATURES, and the chance below which the answerer abstains."""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float = 0.5
+    about: str = ""  # where the weights were fitted
+
+    def chance(self, features: np.ndarray) -> np.ndarray:
+        """P(the phrase answers the question) for each row of `features`."""
+        logits = features @ np.asarray(self.weights) + self.bias
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    def save(self, path: Path) -> None:
+        """Write the model as JSON, feature names beside their weights."""
+        record = {
+            "features": dict(zip(FEATURES, self.weights, strict=True)),
+            "bias": self.bias,
+            "threshold": self.threshold,
+            "about": self.about,
+        }
+        path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> SpanModel:
+        """The model saved at `path` (default: the one shipped with the package)."""
+        record = json.loads(path.read_text(encoding="utf-8"))
+        weights = tuple(float(record["features"].get(name, 0.0)) for name in FEATURES)
+        return cls(weights, float(record["bias"]), float(record["threshold"]), record["about"])
+
+
+@cache
+def shipped_model() -> SpanModel:
+    """The fitted model that comes with the package."""
+    return SpanModel.load()
+
+
+@dataclass(frozen=True)
+class SentenceView:
+    """What the span features need to know of one shortlisted sentence."""
+
+    text: str
+    title: str
+    meaning: float
+    coverage: float
+    neighbour_coverage: float
+    passage_rank: int
+    doc_id: str
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words, apostrophes kept ("o'rourke")."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+class QuestionWords:
+    """The question's words, matched loosely: "Russian" has "Russia", "Syed's" has "Syed"."""
+
+    def __init__(self, question: str) -> None:
+        found = words(question)
+        self.exact = set(found)
+        self.stems = {_stem(w) for w in found if len(w) > 2}
+        clause = question.rstrip()
+        self.lead = found[-2:] if clause.endswith((":", "_", "…")) else []
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and (word in self.exact or _stem(word) in self.stems)
+
+
+def _stem(word: str) -> str:
+    return word.replace("’", "'").split("'")[0][:5]
+
+
+def span_features(
+    expect: Expectation,
+    question_words: QuestionWords,
+    sentence: SentenceView,
+    span: Span,
+    best_coverage: float,
+    supporting_docs: int,
+    mentions: int,
+) -> list[float]:
+    """The FEATURES of `span` in `sentence`, in order."""
+    span_words = words(span.text)
+    novel = sum(w not in question_words for w in span_words) / max(len(span_words), 1)
+    before = words(sentence.text[: span.start])
+    after = words(sentence.text[span.end :])
+    return [
+        float(span.label in expect.labels),
+        float(expect.kind == "who" and span.label == "PERSON"),
+        float(span.label == "NOUN"),
+        float(expect.kind == "thing"),
+        novel,
+        sentence.meaning,
+        sentence.coverage,
+        sentence.coverage - best_coverage,
+        sentence.neighbour_coverage,
+        1.0 / (1 + sentence.passage_rank),
+        1.0 / (1 + _distance(before, after, question_words)),
+        math.log1p(supporting_docs),
+        float(bool(expect.head) and expect.head in before[-2:] + after[:2]),
+        math.log1p(len(span_words)),
+        float(span.text.lower() in sentence.title.lower()),
+        sum(w in question_words for w in before[-4:] + after[:4]) / 4,
+        math.log1p(mentions),
+        float(bool(question_words.lead) and question_words.lead[-1] in before[-3:]),
+    ]
+
+
+def _distance(before: list[str], after: list[str], question_words: QuestionWords) -> int:
+    """Words between the phrase and the nearest question word in its sentence (99: none)."""
+    left = next((i for i, w in enumerate(reversed(before)) if w in question_words), 99)
+    right = next((i for i, w in enumerate(after) if w in question_words), 99)
+    return min(left, right)
+
+
+def phrase(sentence: str, span: Span) -> str:
+    """The short answer as stated: the span, with a date's "by"/"until" that changes it."""
+    lead = _DATE_LEAD.search(sentence[: span.start]) if span.label == "DATE" else None
+    return sentence[lead.start() if lead else span.start : span.end]
+
+
+def supporting(span: Span, texts_by_doc: dict[str, str], own_doc: str) -> int:
+    """How many other articles' passages state the same phrase (case aside)."""
+    needle = span.text.lower()
+    return sum(needle in text for doc, text in texts_by_doc.items() if doc != own_doc)
+
+
+def is_answer_phrase(span: Span, question_words: QuestionWords) -> bool:
+    """A phrase that adds something: not made only of the question's own words."""
+    span_words = words(span.text)
+    return bool(span_words) and any(w not in question_words for w in span_words)
+
+
+def best(chances: Sequence[float]) -> int:
+    """The index of the highest chance."""
+    return int(np.argmax(np.asarray(chances)))

