@@ -48,6 +48,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--baselines", action="store_true", help="also BM25 only, dense only, llama-index default"
     )
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+    fit = commands.add_parser("fit", help="fit the short-answer model; cross-validated figures")
+    fit.add_argument("--dataset", type=Path, required=True, metavar="FILE.jsonl")
+    fit.add_argument("--corpus", type=Path, metavar="PATH", help="index this corpus first")
+    fit.add_argument("--index", type=Path, metavar="DIR", help="index folder (as for run)")
+    fit.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds")
+    fit.add_argument("--out", type=Path, metavar="DIR", help=f"default {ARTIFACTS}/<dataset>-cv/")
+    fit.add_argument(
+        "--save", action="store_true", help="fit on everything and write the shipped model"
+    )
+    fit.add_argument("--quiet", action="store_true", help="no progress bars")
     bench = commands.add_parser("bench", help="ingestion throughput and query latency")
     bench.add_argument("--corpus", type=Path, required=True, metavar="PATH")
     bench.add_argument("--limit", type=int, metavar="N", help="first N records of a .jsonl corpus")
@@ -66,7 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     go_offline()
     try:
-        return run(args) if args.command == "run" else bench(args)
+        commands = {"run": run, "fit": fit_model, "bench": bench}
+        return commands[args.command](args)
     except RagError as error:
         print(f"eval: {error}", file=sys.stderr)
         return 1
@@ -107,6 +118,29 @@ def run(args: argparse.Namespace) -> int:
     summary = experiment.run(out, baselines=args.baselines, load_articles=articles)
     print(table(summary))
     print(f"→ {out}/summary.json, report.md, results*.jsonl, *.png")
+    return 0
+
+
+def fit_model(args: argparse.Namespace) -> int:
+    """`python -m eval fit`: cross-validated figures of the short-answer model, and --save."""
+    from eval.cross_validation import cross_validated_run
+    from eval.dataset import load_dataset
+    from eval.experiment import Experiment
+    from eval.report import table
+    from rag.settings import load_settings
+
+    index_dir = args.index
+    if index_dir is None and args.corpus:
+        index_dir = ARTIFACTS / f"{corpus_name(args.corpus)}-index"
+    settings = load_settings(index_dir=index_dir)
+    dataset = load_dataset(args.dataset)
+    experiment = Experiment(settings, dataset, corpus=args.corpus, progress=not args.quiet)
+    if args.corpus:
+        print(_index_corpus(experiment, args.corpus, not args.quiet))
+    out = args.out or ARTIFACTS / f"{args.dataset.stem}-cv"
+    summary = cross_validated_run(experiment, out, args.folds, args.save)
+    print(table(summary))
+    print(f"→ {out}/summary.json, report.md, results.jsonl, *.png")
     return 0
 
 

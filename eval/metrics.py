@@ -136,3 +136,26 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     import numpy as np
 
     return float(np.percentile(values, q, method="nearest"))
+
+
+def calibration(chances: Sequence[float], right: Sequence[bool], bins: int = 10) -> dict:
+    """How well `chances` predict `right`: per-bin mean chance and share right, and the
+    expected calibration error (ECE: the gap, weighted by bin size)."""
+    table = []
+    error = 0.0
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        members = [
+            (chance, hit)
+            for chance, hit in zip(chances, right, strict=True)
+            if low <= chance < high or (b == bins - 1 and chance >= 1.0)
+        ]
+        if not members:
+            continue
+        mean_chance = sum(c for c, _ in members) / len(members)
+        share = sum(h for _, h in members) / len(members)
+        error += len(members) / len(chances) * abs(mean_chance - share)
+        table.append(
+            {"low": low, "high": high, "n": len(members), "chance": mean_chance, "right": share}
+        )
+    return {"ece": error if chances else None, "bins": table}

@@ -26,6 +26,7 @@ def draw_plots(systems: Systems, out: Path) -> list[Path]:
         ("recall_at_k.png", _recall),
         ("latency.png", _latency),
         ("accuracy_by_type.png", _by_type),
+        ("reliability.png", _reliability),
     ):
         figure = draw(systems)
         figure.savefig(out / name, dpi=120, bbox_inches="tight")
@@ -115,3 +116,32 @@ def _type_score(results: Sequence[ItemResult]) -> float:
 def _abstain_mark(systems: Systems, kind: str) -> str:
     results = [r for runs in systems.values() for r in runs if r.item.type == kind]
     return "" if any(r.scores.answerable for r in results) else "\n(abstained)"
+
+
+def _reliability(systems: Systems) -> Any:
+    """Reliability diagram: stated confidence against the share answered right, per bin."""
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(5, 5))
+    axes.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="calibrated")
+    for name, results in systems.items():
+        scores = [r.scores for r in results]
+        right = [bool(s.correct) and not s.abstained for s in scores]
+        table = metrics.calibration([s.confidence for s in scores], right)
+        ece = table["ece"] or 0.0
+        axes.plot(
+            [b["chance"] for b in table["bins"]],
+            [b["right"] for b in table["bins"]],
+            marker="o",
+            label=f"{name} (ECE {ece:.3f})",
+        )
+    axes.set(
+        title="Reliability of confidence",
+        xlabel="stated confidence (bin mean)",
+        ylabel="share answered right",
+        xlim=(0, 1),
+        ylim=(0, 1),
+    )
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize="small", loc="upper left")
+    return figure

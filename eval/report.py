@@ -18,7 +18,7 @@ from typing import Any
 
 from eval.llama_baseline import NAME as LLAMA
 from eval.runner import ItemResult
-from eval.scoring import STAGES, by_type, summarize
+from eval.scoring import OUTCOMES, STAGES, by_type, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = [
@@ -29,6 +29,7 @@ COLUMNS = [
     ("R@10", "answer_recall@10"),
     ("MRR@10", "mrr@10"),
     ("cite P", "citation_precision"),
+    ("ECE", "ece"),
     ("abst P", "abstention_precision"),
     ("abst R", "abstention_recall"),
     ("p50 ms", "latency_p50_s"),
@@ -38,13 +39,15 @@ PLOTS = {
     "recall_at_k.png": "Answer recall@k and source hit@k per system",
     "latency.png": "End-to-end latency per question",
     "accuracy_by_type.png": "Answer accuracy per question type",
+    "reliability.png": "Reliability diagram: confidence against the share answered right",
 }
 
 
 def block(results: Sequence[ItemResult]) -> dict[str, Any]:
     """The metrics of one system, overall and `by_type`."""
     scores = [r.scores for r in results]
-    return {**summarize(scores), "by_type": by_type(scores)}
+    summary = summarize(scores)
+    return {**summary, "ece": summary["calibration"]["ece"], "by_type": by_type(scores)}
 
 
 def code_version() -> dict[str, Any]:
@@ -124,6 +127,8 @@ def markdown(summary: dict[str, Any]) -> str:
             [[name, *(_cell(key, values.get(key)) for _, key in COLUMNS)] for name, values in rows],
         ),
         _reading(summary),
+        "## Where each question ended up",
+        _outcome_table(rows),
         f"## By question type ({summary['system']})",
         _type_table(summary["by_type"]),
         "## Latency per stage (ms, p50 / p95)",
@@ -156,6 +161,19 @@ def _run_line(summary: dict[str, Any]) -> str:
         f"{machine['cpu_count']} CPUs, {machine['platform']} · {summary['questions']} questions · "
         f"corpus {summary.get('corpus') or '—'} · index {summary['index']}"
     )
+
+
+def _outcome_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
+    names = list(OUTCOMES)
+    body = [
+        [
+            name,
+            *(str(values.get("outcomes", {}).get(o, 0)) for o in names),
+            _cell("ece", (values.get("calibration") or {}).get("ece")),
+        ]
+        for name, values in rows
+    ]
+    return _md_table(["system", *names, "ECE"], body)
 
 
 def _type_table(types: dict[str, dict[str, Any]]) -> str:

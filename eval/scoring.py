@@ -16,6 +16,17 @@ from eval.systems import DEPTH, Run
 from rag.answers import Answer
 
 RECALL_AT = (1, 5, 10)
+# Where each question ends up, in the order a reader looks for the loss.
+OUTCOMES = (
+    "right",
+    "not retrieved",  # no passage given to the answerer holds a gold answer
+    "wrong sentence",  # retrieved, but the cited sentences do not hold it
+    "wrong phrase",  # the cited sentence holds it, the short answer does not
+    "wrong choice",  # the answer also names one of the quiz's wrong choices
+    "abstained on answerable",
+    "abstained (right)",  # unanswerable, and the answer said so
+    "answered unanswerable",
+)
 STAGES = ("dense", "lexical", "fuse", "answer", "first_token", "generate", "verify", "total")
 
 
@@ -34,6 +45,8 @@ class ItemScores:
     citations: int
     correct_citations: int | None  # answered and answerable only
     timings: dict[str, float]
+    confidence: float = 0.0  # the answer's own estimate of being right
+    stage: str = ""  # where the question was won or lost: one of STAGES_OF_OUTCOME
 
     def flat(self) -> dict[str, Any]:
         """The per-question metrics under their summary names (for results.jsonl)."""
@@ -46,6 +59,7 @@ class ItemScores:
         flat[f"mrr@{DEPTH}"] = _maybe(metrics.reciprocal_rank, source_rank, DEPTH, self.has_sources)
         flat["citations"] = self.citations
         flat["correct_citations"] = self.correct_citations
+        flat["stage"] = self.stage
         return flat
 
 
@@ -57,26 +71,55 @@ def score(item: Item, run: Run) -> ItemScores:
     quotes = [c.quote for c in answer.citations]
     sources = item.sources if item.answerable and item.sources else ()
     correct, f1 = _graded(item, answer) if item.answerable else (None, None)
+    answer_rank = metrics.first_answer_rank([p.text for p in ranked], item.answers)
+    given = len(answer.passages) or 5
     return ItemScores(
         type=item.type,
         answerable=item.answerable,
         abstained=answer.abstained,
         correct=correct,
         f1=f1,
-        answer_rank=metrics.first_answer_rank([p.text for p in ranked], item.answers),
+        answer_rank=answer_rank,
         source_rank=metrics.first_source_rank([p.doc_id for p in ranked], sources),
         has_sources=bool(sources),
         citations=len(quotes),
         correct_citations=metrics.correct_citations(quotes, item.answers) if answered else None,
         timings=dict(answer.timings),
+        confidence=answer.confidence,
+        stage=outcome(item, answer, correct, answer_rank, given),
     )
+
+
+def outcome(
+    item: Item, answer: Answer, correct: bool | None, answer_rank: int | None, given: int
+) -> str:
+    """Which of OUTCOMES the question met."""
+    if not item.answerable:
+        return "abstained (right)" if answer.abstained else "answered unanswerable"
+    if correct:
+        return "right"
+    if answer.abstained:
+        return "abstained on answerable"
+    if answer_rank is None or answer_rank > given:
+        return "not retrieved"
+    quotes = " ".join(c.quote for c in answer.citations)
+    if metrics.answer_correct(_graded_text(answer), item.answers):
+        return "wrong choice"  # holds the gold answer, and a wrong choice beside it
+    if any(metrics.contains(quotes, gold) for gold in item.answers):
+        return "wrong phrase"
+    return "wrong sentence"
+
+
+def _graded_text(answer: Answer) -> str:
+    """What an answer claims: its short answer when it has one, else its text."""
+    return answer.short or metrics.strip_citations(answer.text)
 
 
 def _graded(item: Item, answer: Answer) -> tuple[bool, float]:
     """Accuracy and F1 of an answer to an answerable question; an abstention scores 0."""
     if answer.abstained:
         return False, 0.0
-    text = metrics.strip_citations(answer.text)
+    text = _graded_text(answer)
     correct = metrics.answer_correct(text, item.answers, item.choices)
     return correct, metrics.token_f1(text, item.answers) or 0.0
 
@@ -108,6 +151,9 @@ def summarize(scores: Sequence[ItemScores]) -> dict[str, Any]:
     block["citation_support"] = metrics.mean([float(bool(s.correct_citations)) for s in answered])
     block["abstention_precision"] = metrics.abstention_precision(abstained, unanswerable)
     block["abstention_recall"] = metrics.abstention_recall(abstained, unanswerable)
+    block["outcomes"] = {name: sum(s.stage == name for s in scores) for name in OUTCOMES}
+    right = [bool(s.correct) and not s.abstained for s in scores]
+    block["calibration"] = metrics.calibration([s.confidence for s in scores], right)
     block["latency_p50_s"] = metrics.percentile(totals, 50)
     block["latency_p95_s"] = metrics.percentile(totals, 95)
     block["latency_s"] = _stage_latency(scores)

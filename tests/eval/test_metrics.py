@@ -111,3 +111,12 @@ def test_mean_and_percentile() -> None:
     assert metrics.percentile(values, 50) == 0.3
     assert metrics.percentile(values, 95) == 10.0
     assert metrics.percentile(values, 50) in values  # a measured value, never interpolated
+
+
+def test_calibration_error_is_the_size_weighted_gap_per_bin() -> None:
+    from eval.metrics import calibration
+
+    table = calibration([0.9, 0.9, 0.1, 0.1], [True, False, False, False])
+    assert table["ece"] == pytest.approx(0.5 * 0.4 + 0.5 * 0.1)
+    assert [b["n"] for b in table["bins"]] == [2, 2]
+    assert calibration([], [])["ece"] is None

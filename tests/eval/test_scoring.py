@@ -95,3 +95,57 @@ def test_summary_values_and_the_numbers_behind_them() -> None:
     assert list(types) == ["date", "unanswerable"]
     assert types["unanswerable"]["answer_accuracy"] is None
     assert types["date"]["abstention_recall"] is None
+
+
+def _short(short: str, quote: str) -> Answer:
+    citation = Citation(1, "a", "a-chunk", quote, 0, len(quote), "t", "s", None, None)
+    text = f"{short[0].upper()}{short[1:]} [1]. {quote} [1]"
+    return Answer("q", text, False, 0.8, [citation], [], {"total": 0.1}, short=short)
+
+
+def test_a_short_answer_is_graded_on_its_phrase() -> None:
+    item = _item("q9", ("September 11",), ("a",), "date")
+    scores = score(item, Run(_short("by September 11", "It is to end by September 11."), RANKED))
+    assert scores.correct is True and scores.stage == "right"
+    assert scores.f1 == pytest.approx(0.8)  # "by" is the one extra token
+
+
+@pytest.mark.parametrize(
+    ("answer", "ranked", "stage"),
+    [
+        (
+            _short("Saturday", "It starts Saturday and ends by September 11."),
+            RANKED,
+            "wrong phrase",
+        ),
+        (_short("Saturday", "It starts Saturday."), RANKED, "wrong sentence"),
+        (_short("Saturday", "It starts Saturday."), RANKED[:1], "not retrieved"),
+        (
+            _answer("The indexed articles don't say.", [], abstained=True),
+            RANKED,
+            "abstained on answerable",
+        ),
+    ],
+)
+def test_each_miss_is_put_where_it_happened(answer: Answer, ranked: list, stage: str) -> None:
+    item = _item("q10", ("September 11",), ("a",), "date")
+    assert score(item, Run(answer, ranked)).stage == stage
+
+
+def test_unanswerable_questions_are_right_only_when_abstained_on() -> None:
+    item = _item("q11", (), None, "unanswerable")
+    abstained = _answer("The indexed articles don't say.", [], abstained=True)
+    assert score(item, Run(abstained, RANKED)).stage == "abstained (right)"
+    assert score(item, Run(_short("Saturday", "It starts Saturday."), RANKED)).stage == (
+        "answered unanswerable"
+    )
+
+
+def test_the_summary_counts_outcomes_and_reports_calibration() -> None:
+    item = _item("q12", ("September 11",), ("a",), "date")
+    right = score(item, Run(_short("September 11", "It ends by September 11."), RANKED))
+    wrong = score(item, Run(_short("Saturday", "It starts Saturday."), RANKED))
+    block = summarize([right, wrong])
+    assert block["outcomes"]["right"] == 1 and block["outcomes"]["wrong sentence"] == 1
+    # Both said 0.8; one of two was right: the gap is 0.3.
+    assert block["calibration"]["ece"] == pytest.approx(0.3)

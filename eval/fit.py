@@ -1,0 +1,113 @@
+"""Fit the short-answer model (rag.answering.short.SpanModel) on a dataset, and measure it
+on questions it was not fitted to.
+
+    python -m eval fit --dataset ../shared/bench/realtimeqa/dev.jsonl --index /tmp/rtqa-index \\
+        --folds 5 [--save]
+
+Every candidate phrase of every question becomes a row of features, labelled 1 when it is a
+right answer (`metrics.answer_correct`, choices included). A logistic regression is fitted
+on the rows; a phrase is stated as the short answer when its chance is at least 0.5 (below
+that the answerer quotes sentences, or abstains). With `--folds K` the questions
+are split by quiz week (ids `20220610_3` share week `20220610`) into K groups: each group is
+answered by a model fitted on the others, so the figures printed are never measured on the
+questions the weights saw. `--save` fits once more on everything and writes the model that
+ships (`rag/answering/span_model.json`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from eval import metrics
+from eval.dataset import Item
+from rag.answering.short import FEATURES, SpanModel
+from rag.assistant import Assistant
+from rag.conversation import standalone_question
+
+C = 1.0  # inverse regularisation strength of the logistic regression
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The candidate phrases of one question: features, labels, and the question itself."""
+
+    item: Item
+    features: np.ndarray  # (phrases, len(FEATURES))
+    labels: np.ndarray  # 1.0 where the phrase is a right answer
+    factoid: bool  # the question asks for a single fact (it has an expectation)
+
+
+def collect(assistant: Assistant, items: Sequence[Item], progress: bool = True) -> list[Rows]:
+    """The phrase rows of every item, retrieved as the assistant retrieves."""
+    from tqdm import tqdm
+
+    from rag.answering.expectation import expectation
+    from rag.dates import parse_as_of
+
+    rows = []
+    for item in tqdm(items, desc="Phrases", unit=" questions", disable=not progress):
+        resolved, query = standalone_question(item.question, [])
+        passages = assistant.retriever.retrieve(
+            query, assistant.settings.top_k, parse_as_of(item.asked_on)
+        ).passages
+        phrases = assistant.extractive.phrases(resolved, passages)
+        features = np.array([p.features for p in phrases], dtype=float).reshape(-1, len(FEATURES))
+        labels = np.array(
+            [
+                float(
+                    item.answerable and metrics.answer_correct(p.short, item.answers, item.choices)
+                )
+                for p in phrases
+            ]
+        )
+        factoid = expectation(resolved).kind is not None
+        rows.append(Rows(item, features, labels, factoid))
+    return rows
+
+
+def fit(rows: Sequence[Rows], about: str = "") -> SpanModel:
+    """A logistic model over the phrases of `rows`, with its abstention threshold."""
+    from sklearn.linear_model import LogisticRegression
+
+    features = np.vstack([r.features for r in rows if len(r.labels)])
+    labels = np.concatenate([r.labels for r in rows if len(r.labels)])
+    regression = LogisticRegression(C=C, max_iter=2000).fit(features, labels)
+    # Threshold 0.5: a short answer is stated when it is more likely right than not; below
+    # it the answerer quotes sentences instead (or abstains, by the sentence score).
+    weights = tuple(float(w) for w in regression.coef_[0])
+    return SpanModel(weights, float(regression.intercept_[0]), 0.5, about)
+
+
+def folds(items: Sequence[Item], k: int) -> list[int]:
+    """The fold of each item: whole quiz weeks (the id before `_`), dealt round-robin."""
+    weeks = sorted({item.id.split("_")[0] for item in items})
+    fold_of = {week: n % k for n, week in enumerate(weeks)}
+    return [fold_of[item.id.split("_")[0]] for item in items]
+
+
+def cross_validate(rows: Sequence[Rows], k: int) -> list[SpanModel]:
+    """The model for each fold, fitted on the other folds' rows."""
+    assignment = folds([r.item for r in rows], k)
+    return [
+        fit([r for r, f in zip(rows, assignment, strict=True) if f != fold], f"fold {fold}")
+        for fold in range(k)
+    ]
+
+
+def describe(model: SpanModel) -> str:
+    """The weights, one per line, largest first."""
+    pairs = sorted(zip(FEATURES, model.weights, strict=True), key=lambda p: -abs(p[1]))
+    lines = [f"  {name:<20} {weight:+.3f}" for name, weight in pairs]
+    return "\n".join(
+        [*lines, f"  {'bias':<20} {model.bias:+.3f}", f"  threshold {model.threshold:.3f}"]
+    )
+
+
+def logit(p: float) -> float:
+    """log(p / (1 - p)), bounded."""
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
