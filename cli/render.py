@@ -15,7 +15,12 @@ def _where(title: str, outlet: str | None, published: str | None) -> str:
 def answer(reply: Answer) -> str:
     """The answer, then one line per citation with its exact quote and source."""
     lines = [f"note: {reply.notice}\n"] if reply.notice else []
-    lines.append(textwrap.fill(reply.text, 100))
+    head, marker, rest = reply.text.partition("[1]. ")
+    if reply.short and marker:
+        # The fact on a line of its own, the sentence that states it beneath.
+        lines += [f"{head}[1]", "", textwrap.fill(rest, 100)]
+    else:
+        lines.append(textwrap.fill(reply.text, 100))
     unsupported = [s for s in reply.sentences if not s.supported]
     for sentence in unsupported:
         lines.append(textwrap.fill(f"! not supported by the articles: {sentence.text}", 100))

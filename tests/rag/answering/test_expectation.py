@@ -1,0 +1,43 @@
+"""What a question asks for, read from its asking clause."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answering.expectation import expectation
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When does the withdrawal end?", "date"),
+        ("How many U.S. troops remain in Afghanistan?", "number"),
+        ("How much did the bidder pay?", "money"),
+        ("What percentage of UK adults are behind on a bill?", "percent"),
+        ("Who did Lloyd Austin speak with?", "who"),
+        ("Where is the inquiry taking place?", "place"),
+        ("Which automaker recalled 300,000 cars this week?", "org"),
+        ("Liz Truss became the new prime minister of which country this week?", "place"),
+        ("Author Raymond Briggs was most celebrated for which children's book?", "title"),
+        ("Which professional basketball player became the NBA's highest paid player?", "person"),
+        ("Colossal is looking to resurrect which extinct species?", "thing"),
+        ("Queen Elizabeth II died Thursday. When did she ascend to the throne?", "date"),
+        ("The minimum age for senior figure skating competition has been raised to:", "number"),
+        ("This was the highest hike since:", "date"),
+        ("Why did the talks stall?", None),
+        ("How did the council react?", None),
+        ("True or false: the company removed the tags.", None),
+    ],
+)
+def test_the_kind_of_fact_asked_for(question: str, kind: str | None) -> None:
+    assert expectation(question).kind == kind
+
+
+def test_a_which_question_names_its_noun() -> None:
+    found = expectation("Which airline ordered the supersonic jets?")
+    assert (found.kind, found.head) == ("org", "airline")
+    assert "ORG" in found.labels
+
+
+def test_a_question_for_no_single_fact_accepts_no_label() -> None:
+    assert expectation("Why did the talks stall?").labels == frozenset()

@@ -1,0 +1,111 @@
+"""Short answers on a handmade article, real index and model: the fact first, then its quote."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index.pipeline import index_paths
+from rag import Assistant, Settings
+from rag.embedder import SentenceEmbedder
+from rag.news_index import NewsIndex
+from tests.conftest import SEEDS, WITHDRAWAL_DOC
+
+LIBRARY = (
+    "Springfield approves its new central library\n\n"
+    "The Springfield city council voted on Tuesday to approve the budget for the new "
+    "central library. The council approved the plan 7 to 2 after a two-hour debate. "
+    "The library will cost $48.5 million, and the state will pay 40 percent of the cost. "
+    "Architect Maria Gonzalez-O'Neill designed the building, which will hold 120,000 books "
+    "on four floors. Construction begins in June, and the library is to open by September "
+    "2026. The project's manager, Tom McAllister, will be paid a fee of $250,000 a year.\n\n"
+    "Skaters and the age limit\n\n"
+    "Four months after the Kamila Valieva saga, the age limit in figure skating is being "
+    "raised. Skaters will have to be 17 years old to compete at the senior level from 2024."
+)
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceEmbedder) -> Assistant:
+    folder = tmp_path_factory.mktemp("library")
+    record = {
+        "id": "springfield-library",
+        "title": "Springfield approves its new central library",
+        "published": "2024-03-06",
+        "text": LIBRARY,
+    }
+    corpus = folder / "library.jsonl"
+    corpus.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    index_paths([corpus], folder / "index", embedder=embedder, progress=False)
+    return Assistant(
+        NewsIndex.open(folder / "index"), Settings(index_dir=folder / "index"), embedder
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "short"),
+    [
+        ("What share of the cost will the state pay?", "40 percent"),
+        ("How much will the library cost?", "$48.5 million"),
+        ("What is the project manager's fee?", "$250,000"),
+        ("Who designed the library?", "Maria Gonzalez-O'Neill"),
+        ("How many books will the library hold?", "120,000"),
+        ("By what margin did the council approve the plan?", "7 to 2"),
+        ("When is the library to open?", "September 2026"),
+    ],
+)
+def test_a_lookup_is_answered_with_the_phrase_that_states_it(
+    library: Assistant, question: str, short: str
+) -> None:
+    answer = library.ask(question)
+    assert not answer.abstained, answer.text
+    assert answer.short is not None and short in answer.short
+    citation = answer.citations[0]
+    assert answer.short in citation.quote  # a verbatim span of the cited sentence
+    assert answer.text.startswith(answer.short[0].upper() + answer.short[1:])
+    assert citation.quote in answer.text
+    assert LIBRARY[citation.start : citation.end] == citation.quote
+
+
+def test_the_sentence_that_answers_wins_over_the_one_that_restates_the_question(
+    library: Assistant,
+) -> None:
+    answer = library.ask(
+        "The minimum age for senior figure skating competition has been raised to:"
+    )
+    assert answer.short is not None and "17" in answer.short
+    assert "17 years old" in answer.citations[0].quote
+    assert "Kamila Valieva" not in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who is the mayor of Springfield?", "How many parking spaces will the library have?"],
+)
+def test_what_the_article_does_not_say_is_not_answered(library: Assistant, question: str) -> None:
+    answer = library.ask(question)
+    assert answer.abstained, answer.text
+    assert answer.short is None
+    assert answer.confidence < 0.5
+
+
+def test_the_withdrawal_question_leads_with_its_date(assistant: Assistant) -> None:
+    answer = assistant.ask("When does the withdrawal end?")
+    assert answer.short is not None and "September 11" in answer.short
+    assert answer.citations[0].doc_id == WITHDRAWAL_DOC
+    raw = (SEEDS / f"{WITHDRAWAL_DOC}.txt").read_text(encoding="utf-8")
+    assert answer.citations[0].quote in raw
+
+
+def test_a_question_for_no_single_fact_gets_sentences_without_a_short_answer(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("Why did the peace process stall?")
+    assert answer.short is None
+
+
+def test_the_short_answer_is_in_the_json(assistant: Assistant, tmp_path: Path) -> None:
+    answer = assistant.ask("When does the withdrawal end?")
+    assert answer.to_dict()["short"] == answer.short
