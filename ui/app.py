@@ -203,9 +203,7 @@ def _library_tab(
 
     def drop(doc_ids: list[str] | None) -> Any:
         removed, missing = indexer.remove(doc_ids or [])
-        message = f"**{len(removed)} removed**" + "".join(
-            f"\n- ✗ no article `{doc_id}` is indexed" for doc_id in missing
-        )
+        message = render.removal_report(removed, missing)
         return message, *_library_view(assistant), _status(assistant)
 
     # One writer at a time ("write" group); the progress bar sits on the report alone.
