@@ -72,6 +72,7 @@ def articles(found: Sequence[ArticleInfo]) -> str:
         return "No articles indexed."
     return "\n".join(
         f"{one_line(a.id)}  {one_line(a.published) or '----------'}  "
-        f"{one_line(a.outlet or '-')[:20]:20}  {one_line(a.title)[:60]}  ({len(a.chunk_ids)} chunks)"
+        f"{one_line(a.outlet or '-')[:20]:20}  {one_line(a.title)[:60]}  "
+        f"({len(a.chunk_ids)} chunks)"
         for a in found
     )

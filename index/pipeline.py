@@ -55,7 +55,9 @@ class _Batcher:
         size = len(item.new) + len(item.kept)
         for start in range(0, len(item.new), EMBED_BATCH):
             part = item.new[start : start + EMBED_BATCH]
-            vectors = self.embedder.embed([searchable_text(item.article.title, c.text) for c in part])
+            vectors = self.embedder.embed(
+                [searchable_text(item.article.title, c.text) for c in part]
+            )
             self.writer.stage(item.article, part, vectors, size)
             self.report.chunks_embedded += len(part)
         empty = self.embedder.embed([])

@@ -261,7 +261,9 @@ class IndexWriter:
         for update in updates:
             self._record(update)
 
-    def stage(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, size: int) -> None:
+    def stage(
+        self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, size: int
+    ) -> None:
         """Store some new chunks of an article that `put` completes later (`staged`).
 
         A long article is embedded and stored in bounded batches so that memory stays

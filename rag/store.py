@@ -84,7 +84,7 @@ class _Connection:
         import chromadb
 
         try:
-            self.client = chromadb.PersistentClient(
+            self.client: Any = chromadb.PersistentClient(
                 path=str(self.folder), settings=chromadb.Settings(anonymized_telemetry=False)
             )
             # embedding_function=None: Chroma would otherwise download an ONNX model.
@@ -209,7 +209,9 @@ class ChunkStore:
             part = list(ids[start : start + self.max_batch])
             with self._collection() as collection:
                 page = collection.get(ids=part, include=["documents", "metadatas"])
-            found.update((c.id, c) for c in _rows(page["ids"], page["documents"], page["metadatas"]))
+            found.update(
+                (c.id, c) for c in _rows(page["ids"], page["documents"], page["metadatas"])
+            )
         return [found[i] for i in ids if i in found]
 
     def search(

@@ -201,7 +201,9 @@ def test_an_article_over_the_documented_limit_is_refused_by_name_and_the_rest_st
     assert _stored_doc_ids(tmp_path / "ix") == {"dam"}
 
 
-def test_leftovers_of_a_crashed_publish_are_removed_on_open(seeds_index: Path, tmp_path: Path) -> None:
+def test_leftovers_of_a_crashed_publish_are_removed_on_open(
+    seeds_index: Path, tmp_path: Path
+) -> None:
     import shutil
 
     folder = tmp_path / "copy"
@@ -253,7 +255,9 @@ def test_a_kill_inside_a_long_articles_write_keeps_its_last_complete_version(
     index_paths([folder], ix, SMALL_CHUNKS, embedder=HashEmbedder(), progress=False)
     before = NewsIndex.open(ix).articles()["long"]
     assert len(before.chunk_ids) > 2 * EMBED_BATCH, "the rewrite takes several batches"
-    article.write_text(_long_article(1200, lead="The revised Zanzibar memorandum opens here."), "utf-8")
+    article.write_text(
+        _long_article(1200, lead="The revised Zanzibar memorandum opens here."), "utf-8"
+    )
     killed = subprocess.run(
         [sys.executable, "-c", _KILLED_WRITER, str(folder), str(ix)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
