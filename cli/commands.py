@@ -22,7 +22,7 @@ def run_index(args: argparse.Namespace) -> int:
     )
     report = index_paths(args.paths, settings.index_dir, settings, progress=not args.quiet)
     for failure in report.failed:
-        print(f"rag: skipped {failure}", file=sys.stderr)
+        print(f"rag: skipped {render.one_line(str(failure))}", file=sys.stderr)
     print(f"{report.summary()} → {settings.index_dir}")
     return 0 if report.ok else 1
 
@@ -67,7 +67,7 @@ def _streamed(parts: Iterator[str | Answer], live: bool) -> Answer:
                 print("\n", file=sys.stderr, flush=True)
             return part
         if live:
-            print(part, end="", file=sys.stderr, flush=True)
+            print(render.plain(part), end="", file=sys.stderr, flush=True)
     raise AssertionError("a stream ends with its Answer")
 
 

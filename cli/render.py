@@ -2,41 +2,58 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 
 from rag import Answer, ArticleInfo, Passage
 
+# Article text is untrusted: an escape sequence in it could move the cursor, retitle the
+# terminal or print a hyperlink (OSC 8). Control characters are shown as codes instead.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_BREAK = re.compile(r"[\n\t]")
+
+
+def plain(text: str | None) -> str:
+    """Article text for the terminal: every control character but newline and tab as a code."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group(0)):02x}", text or "")
+
+
+def one_line(text: str | None) -> str:
+    """A one-line field (id, title, outlet) for the terminal: no control character at all."""
+    return _LINE_BREAK.sub(lambda match: f"\\x{ord(match.group(0)):02x}", plain(text))
+
 
 def _where(title: str, outlet: str | None, published: str | None) -> str:
-    return ", ".join(part for part in (title, outlet, published) if part)
+    return ", ".join(one_line(part) for part in (title, outlet, published) if part)
 
 
 def answer(reply: Answer) -> str:
     """The answer, then one line per citation with its exact quote and source."""
-    lines = [f"note: {reply.notice}\n"] if reply.notice else []
-    head, marker, rest = reply.text.partition("[1]. ")
+    lines = [f"note: {plain(reply.notice)}\n"] if reply.notice else []
+    head, marker, rest = plain(reply.text).partition("[1]. ")
     if reply.short and marker:
         # The fact on a line of its own, the sentence that states it beneath.
         lines += [f"{head}[1]", "", textwrap.fill(rest, 100)]
     else:
-        lines.append(textwrap.fill(reply.text, 100))
+        lines.append(textwrap.fill(plain(reply.text), 100))
     unsupported = [s for s in reply.sentences if not s.supported]
     for sentence in unsupported:
-        lines.append(textwrap.fill(f"! not supported by the articles: {sentence.text}", 100))
+        lines.append(textwrap.fill(f"! not supported by the articles: {plain(sentence.text)}", 100))
     if reply.citations:
         lines.append("")
         for citation in reply.citations:
             where = _where(citation.title, citation.outlet, citation.published)
-            lines.append(f"[{citation.number}] {where} ({citation.doc_id})")
-            lines.append(textwrap.indent(textwrap.fill(f'"{citation.quote}"', 96), "    "))
+            lines.append(f"[{citation.number}] {where} ({one_line(citation.doc_id)})")
+            quote = textwrap.fill(f'"{plain(citation.quote)}"', 96)
+            lines.append(textwrap.indent(quote, "    "))
     elif reply.passages:
         lines.append("\nClosest articles searched:")
         nearest: dict[str, Passage] = {}
         for passage in reply.passages:
             nearest.setdefault(passage.doc_id, passage)
         for p in list(nearest.values())[:3]:
-            lines.append(f"  - {_where(p.title, p.outlet, p.published)} ({p.doc_id})")
+            lines.append(f"  - {_where(p.title, p.outlet, p.published)} ({one_line(p.doc_id)})")
     lines.append(
         f"\nconfidence {reply.confidence:.2f} · {reply.timings.get('total', 0) * 1000:.0f} ms"
         f" · {reply.answerer}"
@@ -48,10 +65,9 @@ def passages(found: Sequence[Passage]) -> str:
     """Numbered passages with their scores."""
     blocks = []
     for number, p in enumerate(found, 1):
-        head = (
-            f"{number}. {_where(p.title, p.outlet, p.published)} ({p.doc_id}) score {p.score:.4f}"
-        )
-        blocks.append(head + "\n" + textwrap.indent(textwrap.fill(p.text, 96), "    "))
+        where = _where(p.title, p.outlet, p.published)
+        head = f"{number}. {where} ({one_line(p.doc_id)}) score {p.score:.4f}"
+        blocks.append(head + "\n" + textwrap.indent(textwrap.fill(plain(p.text), 96), "    "))
     return "\n\n".join(blocks) if blocks else "No passages found."
 
 
@@ -60,7 +76,8 @@ def articles(found: Sequence[ArticleInfo]) -> str:
     if not found:
         return "No articles indexed."
     return "\n".join(
-        f"{a.id}  {a.published or '----------'}  {(a.outlet or '-')[:20]:20}  "
-        f"{a.title[:60]}  ({len(a.chunk_ids)} chunks)"
+        f"{one_line(a.id)}  {one_line(a.published) or '----------'}  "
+        f"{one_line(a.outlet or '-')[:20]:20}  {one_line(a.title)[:60]}  "
+        f"({len(a.chunk_ids)} chunks)"
         for a in found
     )

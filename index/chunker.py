@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from rag.documents import Article, Chunk, content_hash
@@ -9,6 +10,10 @@ from rag.offline import go_offline
 from rag.sentences import split_keeping_text
 
 ENCODING = "cl100k_base"
+# Text with no space and nothing the splitter breaks phrases at (a pasted blob, a hostile
+# upload): the splitter cuts it character by character into slivers of ~25 tokens, so such a
+# run is cut here instead, into chunks of the full size.
+_UNBROKEN = r"[^\s,.;:!?。，；：！？、]{%d,}"
 
 
 @cache
@@ -51,37 +56,65 @@ class Chunker:
     def chunk(self, article: Article) -> list[Chunk]:
         """The article's chunks in order; `chunk.text == article.text[chunk.start:chunk.end]`."""
         chunks: list[Chunk] = []
-        cursor = 0
-        for piece, tokens in self._bounded_pieces(article.text):
-            start = article.text.find(piece, cursor)
-            if start < 0:  # never seen; guards the offsets every quote relies on
-                raise AssertionError(f"chunk of {article.id} not found in its text: {piece[:60]!r}")
-            end = start + len(piece)
+        for start, end, tokens in self._spans(article.text):
+            piece = article.text[start:end]
             chunk_id = content_hash(article.id, article.title, str(start), piece)
             chunks.append(Chunk(chunk_id, article.id, len(chunks), piece, start, end, tokens))
-            cursor = start + 1
         return chunks
 
+    def _spans(self, text: str) -> list[tuple[int, int, int]]:
+        """(start, end, tokens) of every chunk: the splitter's between unbroken runs, and
+        full-size cuts of each run too long for one chunk."""
+        spans: list[tuple[int, int, int]] = []
+        cursor = 0
+        for run in re.finditer(_UNBROKEN % (self.max_tokens + 1), text):
+            if count_tokens(run.group()) <= self.max_tokens:
+                continue  # a long word or URL the splitter keeps within its sentence
+            spans += self._split_spans(text, cursor, run.start())
+            spans += [(run.start() + a, run.start() + b, n) for a, b, n in self._cuts(run.group())]
+            cursor = run.end()
+        return spans + self._split_spans(text, cursor, len(text))
+
+    def _split_spans(self, text: str, begin: int, stop: int) -> list[tuple[int, int, int]]:
+        spans = []
+        cursor = begin
+        for piece, tokens in self._bounded_pieces(text[begin:stop]):
+            start = text.find(piece, cursor, stop)
+            if start < 0:  # never seen; guards the offsets every quote relies on
+                raise AssertionError(f"chunk not found in the article text: {piece[:60]!r}")
+            spans.append((start, start + len(piece), tokens))
+            cursor = start + 1
+        return spans
+
     def _bounded_pieces(self, text: str) -> list[tuple[str, int]]:
+        if not text.strip():
+            return []
         pieces = []
         for piece in self._splitter.split_text(text):
             tokens = count_tokens(piece)
             if tokens <= self.max_tokens:
                 pieces.append((piece, tokens))
             else:  # joining splits can merge differently than counted; cut by tokens
-                pieces.extend((part, count_tokens(part)) for part in self._cut_by_tokens(piece))
+                pieces.extend((piece[a:b], n) for a, b, n in self._cuts(piece))
         return pieces
 
-    def _cut_by_tokens(self, piece: str) -> list[str]:
-        # Cut at token boundaries mapped back to characters, so each part is a slice of the
-        # text; re-encoding a slice can differ at the edges, hence the check and shrinking step.
+    def _cuts(self, piece: str) -> list[tuple[int, int, int]]:
+        """(start, end, tokens) of slices of `piece` of at most `max_tokens` tokens, trimmed.
+
+        Cut at token boundaries mapped back to characters, so each part is a slice of the
+        text; re-encoding a slice can differ at the edges, hence the check and shrinking step.
+        """
         tokens = _encode(piece)
         _, offsets = _encoding().decode_with_offsets(tokens)
         step = self.max_tokens
         while True:
             cuts = [offsets[i] for i in range(0, len(tokens), step)] + [len(piece)]
-            parts = [piece[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False)]
-            parts = [part for part in parts if part]
-            if all(count_tokens(part) <= self.max_tokens for part in parts) or step == 1:
+            parts = []
+            for a, b in zip(cuts, cuts[1:], strict=False):
+                a += len(piece[a:b]) - len(piece[a:b].lstrip())
+                b -= len(piece[a:b]) - len(piece[a:b].rstrip())
+                if a < b:
+                    parts.append((a, b, count_tokens(piece[a:b])))
+            if all(n <= self.max_tokens for _, _, n in parts) or step == 1:
                 return parts
             step = max(1, step - 8)

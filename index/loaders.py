@@ -12,6 +12,7 @@ Bad input never raises: it is yielded as an InputError and loading goes on.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -47,12 +48,27 @@ class _Loaded:
         return self.path if self.line is None else f"{self.path}:{self.line}"
 
 
-def load_articles(paths: Iterable[str | Path]) -> Iterator[Article | InputError]:
-    """Stream the articles in `paths` (files or folders), yielding an InputError per bad input."""
+def load_articles(
+    paths: Iterable[str | Path], max_chars: int | None = None
+) -> Iterator[Article | InputError]:
+    """Stream the articles in `paths` (files or folders), yielding an InputError per bad input.
+
+    With `max_chars`, an article whose cleaned text is longer is refused (it would cost
+    minutes and gigabytes to embed); the message says how to get it in.
+    """
     first_seen: dict[str, str] = {}
     for item in _load_all(paths):
         if isinstance(item, InputError):
             yield item
+            continue
+        size = len(item.article.text)
+        if max_chars is not None and size > max_chars:
+            yield InputError(
+                item.path,
+                f"the article is {size:,} characters long, over the limit of {max_chars:,} per "
+                "article; split it into several articles or raise RAG_MAX_ARTICLE_CHARS",
+                line=item.line,
+            )
             continue
         article_id = item.article.id
         if article_id in first_seen:
@@ -136,22 +152,73 @@ def _unreadable(exc: OSError) -> str:
     return f"cannot read it ({why}); check that it exists, is a file and is readable"
 
 
+# UTF-32 first: its little-endian mark begins with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def _decode(data: bytes, source: str) -> str | InputError:
-    if not data.strip():
+    if not data.strip(b" \t\r\n\x00"):
         return InputError(source, "the file is empty; add the article text or remove the file")
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None)
+    if encoding is not None:  # the byte-order mark says which; Windows tools write these
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            return InputError(
+                source,
+                f"not valid {encoding.upper()} text although it starts with a {encoding.upper()} "
+                f"byte-order mark (bad bytes at offset {exc.start}); re-save it as UTF-8",
+            )
+        return _checked_text(text.removeprefix("\ufeff"), source)
     if b"\x00" in data:
-        return InputError(source, _binary_reason("it contains NUL bytes"))
+        return InputError(source, _nul_reason(data))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return InputError(source, _not_utf8(data[exc.start], exc.start))
+    return _checked_text(text.removeprefix("\ufeff"), source)
+
+
+def _checked_text(text: str, source: str) -> str | InputError:
+    if not text.strip():
+        return InputError(source, "the file is empty; add the article text or remove the file")
     if _control_share(text[:SNIFF_BYTES]) > MAX_CONTROL_SHARE:
         return InputError(source, _binary_reason("it is mostly control characters"))
-    return text.removeprefix("\ufeff")
+    return text
+
+
+def _nul_reason(data: bytes) -> str:
+    """Why a file with NUL bytes is refused: UTF-16 without a byte-order mark, or binary."""
+    head = data[:SNIFF_BYTES]
+    even, odd = head[0::2], head[1::2]
+    for name, zeros, other in (("little", odd, even), ("big", even, odd)):
+        # ASCII-heavy UTF-16 has a NUL in every other byte and almost none in the rest.
+        if zeros.count(0) > 0.8 * len(zeros) and other.count(0) < 0.05 * len(other):
+            return (
+                f"looks like UTF-16 ({name}-endian) text without a byte-order mark; "
+                "re-save it as UTF-8 (or as UTF-16 with a byte-order mark)"
+            )
+    return _binary_reason("it contains NUL bytes")
 
 
 def _binary_reason(evidence: str) -> str:
     return f"looks binary ({evidence}); give UTF-8 text, Markdown, HTML or JSON Lines"
+
+
+def _file_id(path: Path) -> str | InputError:
+    """A file's article id (its name without the suffix), refused if it holds a line break."""
+    if any(unicodedata.category(ch) == "Cc" for ch in path.stem):
+        return InputError(
+            str(path),
+            f"the file name {path.name!r} holds a line break or other control character, "
+            "which cannot be an article id; rename the file without it",
+        )
+    return path.stem
 
 
 def _not_utf8(byte: int, offset: int) -> str:
@@ -210,27 +277,34 @@ def fallback_title(text: str) -> str:
 
 
 def _load_txt(path: Path) -> Iterator[_Loaded | InputError]:
-    text = _read_text(path)
+    article_id = _file_id(path)
+    text = _read_text(path) if isinstance(article_id, str) else article_id
     if isinstance(text, InputError):
         yield text
     else:
-        yield _build(path, path.stem, clean_text(text), Metadata())
+        yield _build(path, str(article_id), clean_text(text), Metadata())
 
 
 # --- Markdown and HTML ---------------------------------------------------------------------
 
 
 def _load_markdown(path: Path) -> Iterator[_Loaded | InputError]:
-    text = _read_text(path)
+    article_id = _file_id(path)
+    text = _read_text(path) if isinstance(article_id, str) else article_id
     if isinstance(text, InputError):
         yield text
         return
-    meta, body = read_markdown(text)
-    yield _build(path, path.stem, clean_body(body), meta)
+    try:
+        meta, body = read_markdown(text, str(path))
+    except InputError as error:  # broken front matter, with its line
+        yield error
+        return
+    yield _build(path, str(article_id), clean_body(body), meta)
 
 
 def _load_html(path: Path) -> Iterator[_Loaded | InputError]:
-    html = _read_text(path)
+    article_id = _file_id(path)
+    html = _read_text(path) if isinstance(article_id, str) else article_id
     if isinstance(html, InputError):
         yield html
         return
@@ -240,7 +314,7 @@ def _load_html(path: Path) -> Iterator[_Loaded | InputError]:
         yield InputError(str(path), reason)
         return
     meta, body = extracted
-    yield _build(path, path.stem, clean_body(body), meta)
+    yield _build(path, str(article_id), clean_body(body), meta)
 
 
 # --- JSON Lines ----------------------------------------------------------------------------
@@ -257,8 +331,12 @@ def _load_jsonl(path: Path) -> Iterator[_Loaded | InputError]:
 
 def _jsonl_lines(path: Path, handle: Any) -> Iterator[_Loaded | InputError]:
     head = handle.read(SNIFF_BYTES)
+    if head.startswith(tuple(bom for bom, _ in _BOMS)):
+        reason = "UTF-16 or UTF-32 text, but JSON Lines must be UTF-8; re-save it as UTF-8"
+        yield InputError(str(path), reason)
+        return
     if b"\x00" in head:
-        yield InputError(str(path), _binary_reason("it contains NUL bytes"))
+        yield InputError(str(path), _nul_reason(head))
         return
     handle.seek(0)
     offset, records = 0, 0
@@ -277,7 +355,9 @@ def _jsonl_record(path: Path, raw: bytes, line: int, offset: int) -> _Loaded | I
     except UnicodeDecodeError as exc:
         return InputError(str(path), _not_utf8(raw[exc.start], offset + exc.start), line=line)
     except json.JSONDecodeError as exc:
-        reason = f"not valid JSON ({exc.msg} at column {exc.colno}); write one object per line"
+        # json's messages may end in "at" ("Unterminated string starting at"): say it once.
+        what = exc.msg.removesuffix(" at")
+        reason = f"not valid JSON ({what} at column {exc.colno}); write one object per line"
         return InputError(str(path), reason, line=line)
     problem = _record_problem(record)
     if problem:
@@ -304,6 +384,8 @@ def _record_problem(record: Any) -> str | None:
         return 'no "id" (a string or number); give every record a unique id'
     if not str(article_id).strip():
         return 'an empty "id"; give every record a unique id'
+    if any(unicodedata.category(ch) == "Cc" for ch in str(article_id)):
+        return f'the "id" {article_id!r} holds a line break or other control character; remove it'
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         return 'no "text"; give every record the article text as a non-empty string'

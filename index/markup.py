@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from rag.dates import to_iso_date
+from rag.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,13 @@ _FRONT_MATTER_KEYS = {
 }
 
 
-def read_markdown(text: str) -> tuple[Metadata, str]:
-    """The front matter and leading heading of a Markdown file, and its body as plain text."""
-    front, body = _split_front_matter(text)
+def read_markdown(text: str, source: str = "<markdown>") -> tuple[Metadata, str]:
+    """The front matter and leading heading of a Markdown file, and its body as plain text.
+
+    Broken front matter (never closed, an unclosed quote or list) raises InputError naming
+    `source` and the line, rather than turning into a title like `---` or `"Unclosed`.
+    """
+    front, body = _split_front_matter(text, source)
     heading, body = _take_heading(body)
     fields = {
         name: next((front[key] for key in keys if front.get(key)), None)
@@ -50,20 +55,36 @@ def read_markdown(text: str) -> tuple[Metadata, str]:
     return meta, _strip_markdown(body)
 
 
-def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
+def _split_front_matter(text: str, source: str) -> tuple[dict[str, str], str]:
     """Simple `key: value` front matter between `---` lines, and the text after it."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         return {}, text
     end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
     if end is None:
-        return {}, text
+        raise InputError(
+            source,
+            "the front matter opened by `---` on line 1 is never closed; "
+            "end it with a line of `---`, or remove the first line if it is not front matter",
+        )
     front: dict[str, str] = {}
-    for line in lines[1:end]:
+    for number, line in enumerate(lines[1:end], start=2):
         key, colon, value = line.partition(":")
         if colon and not line.startswith((" ", "#")):
+            problem = _value_problem(value.strip())
+            if problem:
+                raise InputError(source, f"front matter line {number} ({key.strip()}): {problem}")
             front[key.strip().lower()] = _front_matter_value(value)
     return front, "\n".join(lines[end + 1 :])
+
+
+def _value_problem(value: str) -> str | None:
+    """What is unclosed in a front matter value, or None."""
+    if value[:1] in ("'", '"') and (len(value) < 2 or value[-1] != value[0]):
+        return f"the quote {value[0]} is never closed in {value!r}; close it or remove it"
+    if value.startswith("[") and not value.endswith("]"):
+        return f"the list is never closed with ] in {value!r}; close it or remove the ["
+    return None
 
 
 def _front_matter_value(value: str) -> str:

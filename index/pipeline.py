@@ -21,7 +21,8 @@ from rag.ingestion import IndexReport
 from rag.news_index import ArticleUpdate, IndexWriter, NewsIndex
 from rag.settings import Settings
 
-EMBED_BATCH = 256  # chunks gathered across articles before one call to the model
+EMBED_BATCH = 256  # chunks gathered across articles before one call to the model; also the
+# most embedded at once, so a long article is embedded and stored in batches of this many
 
 
 @dataclass
@@ -40,10 +41,27 @@ class _Batcher:
         self.size = 0
 
     def add(self, item: _Pending) -> None:
+        if len(item.new) > EMBED_BATCH:
+            self.flush()
+            self._add_long(item)
+            return
         self.pending.append(item)
         self.size += len(item.new)
         if self.size >= EMBED_BATCH:
             self.flush()
+
+    def _add_long(self, item: _Pending) -> None:
+        """Embed and store a long article batch by batch; it is complete only at the end."""
+        size = len(item.new) + len(item.kept)
+        for start in range(0, len(item.new), EMBED_BATCH):
+            part = item.new[start : start + EMBED_BATCH]
+            vectors = self.embedder.embed(
+                [searchable_text(item.article.title, c.text) for c in part]
+            )
+            self.writer.stage(item.article, part, vectors, size)
+            self.report.chunks_embedded += len(part)
+        empty = self.embedder.embed([])
+        self.writer.put([ArticleUpdate(item.article, [], empty, item.kept, staged=item.new)])
 
     def flush(self) -> None:
         if not self.pending:
@@ -74,13 +92,14 @@ def index_paths(
         settings.embed_model, settings.embed_dtype, settings.embed_batch_size
     )
     chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap)
+    limit = settings.max_article_chars
     report = IndexReport()
     started = time.perf_counter()
     index = NewsIndex.open(index_dir, create=True)
     with index.writing() as writer:
         known = writer.articles
         batcher = _Batcher(writer, embedder, report)
-        for item in _progress(paths, progress):
+        for item in _progress(paths, progress, limit):
             if isinstance(item, InputError):
                 report.failed.append(item)
                 continue
@@ -127,10 +146,13 @@ class PipelineIndexer:
         return remove_articles(doc_ids, self.index_dir)
 
 
-def _progress(paths: Iterable[str | Path], enabled: bool) -> Iterable[Article | InputError]:
+def _progress(
+    paths: Iterable[str | Path], enabled: bool, max_chars: int
+) -> Iterable[Article | InputError]:
     if not enabled:
-        return load_articles(paths)
+        return load_articles(paths, max_chars)
     from tqdm import tqdm
 
     paths = list(paths)
-    return tqdm(load_articles(paths), total=count_inputs(paths), desc="Indexing", unit=" articles")
+    articles = load_articles(paths, max_chars)
+    return tqdm(articles, total=count_inputs(paths), desc="Indexing", unit=" articles")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cached_property
@@ -61,6 +62,9 @@ class SentenceEmbedder:
         self.model_path = Path(model) if model else None
         self.dtype = resolved_dtype(dtype)
         self.batch_size = batch_size
+        # The web chat embeds from several threads; a tokenizer is not safe to share between
+        # calls in flight ("Already borrowed"), and each call uses every core anyway.
+        self._lock = threading.Lock()
 
     @cached_property
     def _model(self):
@@ -93,13 +97,14 @@ class SentenceEmbedder:
 
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        vectors = self._model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         vectors = np.asarray(vectors, dtype=np.float32)
         # bf16 normalisation leaves norms off by ~0.5%; dot products should be cosines.
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
@@ -117,17 +122,25 @@ class CachedEmbedder:
         self.model = model
         self.size = size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # answers are computed in several threads at once
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length vectors, one row per text; repeated texts come from the cache."""
         import numpy as np
 
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if missing:
-            self._cache.update(zip(missing, self.model.embed(missing), strict=True))
-        for text in texts:
-            self._cache.move_to_end(text)
-        rows = [self._cache[text] for text in texts]
-        while len(self._cache) > self.size:
-            self._cache.popitem(last=False)
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        found = dict(zip(missing, self.model.embed(missing), strict=True)) if missing else {}
+        with self._lock:
+            self._cache.update(found)
+            rows = []
+            for text in texts:
+                row = self._cache.get(text)
+                if row is None:  # dropped by another thread meanwhile: it was just embedded
+                    row = found[text] if text in found else self.model.embed([text])[0]
+                    self._cache[text] = row
+                self._cache.move_to_end(text)
+                rows.append(row)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
         return np.stack(rows) if rows else np.zeros((0, DIMENSIONS), dtype=np.float32)

@@ -9,6 +9,7 @@ many"); the best one or two become the answer, each cited, or the answer abstain
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,13 @@ MIN_WORDS = 5
 # of 285 answerable answers contain the gold answer each time and 94, 94 and 95 of 204
 # unanswerable ones abstain, while the answer stage's median falls from 104 to 72 to 52 ms.
 _SENTENCE_END = (".", "!", "?", '"', "”", "'", "’", ")")
+# Text in an article that addresses a language model rather than a reader: never an answer,
+# and never shown to a model (the generative answerer takes its evidence from `candidates`).
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|rules)\b"
+    r"|\b(?:system prompt|you are an? (?:ai|assistant|language model)|as an ai)\b",
+    re.IGNORECASE,
+)
 
 TermWeights = Callable[[frozenset[str]], dict[str, float]]
 
@@ -66,8 +74,14 @@ class Candidate:
     passage_rank: int
 
 
+def addresses_a_model(text: str) -> bool:
+    """True for a sentence that instructs a language model ("Ignore previous instructions…")."""
+    return _INSTRUCTION.search(text) is not None
+
+
 def candidates(passages: Sequence[Passage]) -> list[Candidate]:
-    """Every quotable sentence of the passages, once (chunks overlap)."""
+    """Every quotable sentence of the passages, once (chunks overlap); none that addresses a
+    language model."""
     seen: set[tuple[str, int]] = set()
     found = []
     for rank, passage in enumerate(passages):
@@ -84,7 +98,9 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
 def _quotable(text: str) -> bool:
     # Headings and captions ("Key role in talks") are not claims worth quoting.
     words = len(text.split())
-    return words >= MIN_WORDS and (text.rstrip().endswith(_SENTENCE_END) or words >= 12)
+    if words < MIN_WORDS or addresses_a_model(text):
+        return False
+    return text.rstrip().endswith(_SENTENCE_END) or words >= 12
 
 
 @dataclass(frozen=True)

@@ -56,12 +56,6 @@ _LEAD_IN = re.compile(
     re.IGNORECASE,
 )
 _ONLY_MARKERS = re.compile(r"^\s*(?:\[\s*\d+\s*\]\s*)+$")
-# Text in an article that addresses a language model rather than a reader is never shown to one.
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|rules)\b"
-    r"|\b(?:system prompt|you are an? (?:ai|assistant|language model)|as an ai)\b",
-    re.IGNORECASE,
-)
 
 
 class GenerativeAnswerer:
@@ -154,8 +148,9 @@ class GenerativeAnswerer:
 def select_evidence(
     ranked: Sequence[tuple[Candidate, float]], limit: int = EVIDENCE
 ) -> list[Citation]:
-    """The best `limit` sentences, numbered 1..n, without any that address a language model."""
-    chosen = [c for c, _ in ranked if not _INSTRUCTION.search(c.text)][:limit]
+    """The best `limit` sentences, numbered 1..n (`candidates` has left out any sentence that
+    addresses a language model, so none is ever shown to one)."""
+    chosen = [c for c, _ in ranked][:limit]
     return [citation_for(candidate, number) for number, candidate in enumerate(chosen, 1)]
 
 

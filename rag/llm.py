@@ -10,6 +10,7 @@ Both need the optional extra: `pip install '.[llm]'`. Failures are raised as one
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -54,16 +55,19 @@ class LlamaCppModel:
         self.name = path.stem
         self.threads = threads
         self._llama: Any = None
+        # One llama.cpp context serves one reply at a time; the web chat asks from many threads.
+        self._lock = threading.Lock()
 
     def stream(self, messages: Sequence[Message]) -> Iterator[str]:
         """Greedy decoding, so the same question gets the same answer."""
-        chunks = self._model().create_chat_completion(
-            messages=list(messages), temperature=0.0, max_tokens=MAX_ANSWER_TOKENS, stream=True
-        )
-        for chunk in chunks:
-            text = chunk["choices"][0]["delta"].get("content")
-            if text:
-                yield text
+        with self._lock:
+            chunks = self._model().create_chat_completion(
+                messages=list(messages), temperature=0.0, max_tokens=MAX_ANSWER_TOKENS, stream=True
+            )
+            for chunk in chunks:
+                text = chunk["choices"][0]["delta"].get("content")
+                if text:
+                    yield text
 
     def _model(self) -> Any:
         if self._llama is None:

@@ -3,6 +3,10 @@
 Chroma is the one source of truth. Every write first marks the store dirty, and the derived
 files (article catalog, BM25) record the store generation they were built from; whenever the
 two disagree (a crash mid-write, another process wrote) the derived files are rebuilt.
+
+Every chunk records how many chunks its article version has, so a version whose write was cut
+short (a long article goes in over several calls) is recognised and dropped by the rebuild,
+which keeps the last complete one. Readers only see the chunks of their catalog.
 """
 
 from __future__ import annotations
@@ -45,11 +49,17 @@ class ArticleInfo:
     chunk_ids: tuple[str, ...]
 
 
-def chunk_metadata(article: Article, chunk: Chunk, indexed_at: float) -> dict[str, Any]:
-    """The Chroma metadata of one chunk (Chroma takes no None values, so they are left out)."""
+def chunk_metadata(
+    article: Article, chunk: Chunk, indexed_at: float, chunks: int
+) -> dict[str, Any]:
+    """The Chroma metadata of one chunk (Chroma takes no None values, so they are left out).
+
+    `chunks` is the article's number of chunks: a version with fewer stored is incomplete.
+    """
     meta: dict[str, Any] = {
         "doc_id": article.id,
         "doc_hash": article.hash,
+        "chunks": chunks,
         "ordinal": chunk.ordinal,
         "start": chunk.start,
         "end": chunk.end,
@@ -75,6 +85,7 @@ class NewsIndex:
         self._catalog: dict[str, ArticleInfo] | None = None
         self._lexical: LexicalIndex | None = None
         self._generation = ""
+        self._chunk_ids: frozenset[str] | None = None  # of `_catalog`, made when first asked
 
     @classmethod
     def open(cls, folder: str | Path, create: bool = False) -> NewsIndex:
@@ -86,6 +97,7 @@ class NewsIndex:
                     f"No index at {folder}/ — run `rag index PATH --index {folder}` first"
                 )
             (folder / "chroma").mkdir(parents=True)
+        _clear_staging(folder)
         return cls(folder, ChunkStore(folder / "chroma"))
 
     def articles(self) -> dict[str, ArticleInfo]:
@@ -99,6 +111,17 @@ class NewsIndex:
         self._refresh()
         assert self._lexical is not None
         return self._lexical
+
+    def chunk_ids(self) -> frozenset[str]:
+        """The ids of every chunk of the catalog's articles: what a dense hit must be in.
+
+        While a write is under way Chroma already holds some of its chunks; a reader keeps to
+        the last complete state, so an article is replaced all at once for it.
+        """
+        catalog = self.articles()
+        if self._chunk_ids is None:
+            self._chunk_ids = frozenset(c for info in catalog.values() for c in info.chunk_ids)
+        return self._chunk_ids
 
     @contextmanager
     def writing(self) -> Iterator[IndexWriter]:
@@ -122,18 +145,21 @@ class NewsIndex:
 
     def _refresh(self, locked: bool = False) -> None:
         current = self.store.generation
+        dirty = current.startswith(DIRTY)
+        if not dirty or locked or not _writer_busy(self.folder):
+            self.store.catch_up(current)  # another process wrote: see its vectors too
         if self._catalog is not None and current and current == self._generation:
             return
-        busy = self._catalog is not None and current.startswith(DIRTY) and not locked
+        busy = self._catalog is not None and dirty and not locked
         if busy and _writer_busy(self.folder):
             return  # answer from the last complete state until the writer finishes
         loaded = _load_derived(self.folder / "derived")
         if loaded is not None and current and loaded[0] == current:
-            self._generation, self._catalog, self._lexical = loaded
+            self._use(*loaded)
         elif locked:
             self._rebuild()
         elif loaded is not None and _writer_busy(self.folder):
-            self._generation, self._catalog, self._lexical = loaded
+            self._use(*loaded)
         else:
             with _write_lock(self.folder, wait=True):  # stale after a crash: repair, alone
                 self._refresh(locked=True)
@@ -165,17 +191,30 @@ class NewsIndex:
         generation = uuid.uuid4().hex
         _save_derived(self.folder / "derived", generation, catalog, lexical)
         self.store.set_generation(generation)
+        self._use(generation, catalog, lexical)
+
+    def _use(self, generation: str, catalog: dict[str, ArticleInfo], lexical: LexicalIndex) -> None:
         self._generation, self._catalog, self._lexical = generation, catalog, lexical
+        self._chunk_ids = None
 
 
 @dataclass(frozen=True)
 class ArticleUpdate:
-    """A new or changed article: chunks to add (with their vectors) and chunks to keep."""
+    """A new or changed article: chunks to add (with their vectors) and chunks to keep.
+
+    `staged` are new chunks already stored by `IndexWriter.stage` (a long article's).
+    """
 
     article: Article
     new: Sequence[Chunk]
     vectors: np.ndarray
     kept: Sequence[Chunk]
+    staged: Sequence[Chunk] = ()
+
+    @property
+    def size(self) -> int:
+        """How many chunks the article has in this version."""
+        return len(self.new) + len(self.kept) + len(self.staged)
 
 
 class IndexWriter:
@@ -206,13 +245,15 @@ class IndexWriter:
         if not updates:
             return
         now = time.time()
-        added = [_stored(u.article, c, now) for u in updates for c in u.new]
+        added = [_stored(u.article, c, now, u.size) for u in updates for c in u.new]
         vectors = [u.vectors for u in updates if u.new]
         self._store.add(added, np.concatenate(vectors) if vectors else np.zeros((0, 384)))
-        self._store.update_metadata([_stored(u.article, c, now) for u in updates for c in u.kept])
+        # Kept chunks join the new version last: until then the old version is the complete one.
+        kept = [_stored(u.article, c, now, u.size) for u in updates for c in u.kept]
+        self._store.update_metadata(kept)
         stale: list[str] = []
         for update in updates:
-            current = {c.id for c in update.new} | {c.id for c in update.kept}
+            current = {c.id for c in (*update.new, *update.kept, *update.staged)}
             previous = self._catalog.get(update.article.id)
             stale.extend(i for i in (previous.chunk_ids if previous else ()) if i not in current)
         self._store.delete(stale)
@@ -220,9 +261,21 @@ class IndexWriter:
         for update in updates:
             self._record(update)
 
+    def stage(
+        self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, size: int
+    ) -> None:
+        """Store some new chunks of an article that `put` completes later (`staged`).
+
+        A long article is embedded and stored in bounded batches so that memory stays
+        bounded; its `size` chunks only count as a version once all of them are in.
+        """
+        now = time.time()
+        self._store.add([_stored(article, c, now, size) for c in chunks], vectors)
+        self.changed = True  # a crash from here on leaves chunks for the rebuild to judge
+
     def _record(self, update: ArticleUpdate) -> None:
         article = update.article
-        chunks = sorted([*update.new, *update.kept], key=lambda c: c.ordinal)
+        chunks = sorted([*update.new, *update.kept, *update.staged], key=lambda c: c.ordinal)
         self.touched.add(article.id)
         self.stored[article.id] = ArticleInfo(
             id=article.id,
@@ -270,8 +323,8 @@ def _writer_busy(folder: Path) -> bool:
         return not acquired
 
 
-def _stored(article: Article, chunk: Chunk, now: float) -> StoredChunk:
-    return StoredChunk(chunk.id, chunk.text, chunk_metadata(article, chunk, now))
+def _stored(article: Article, chunk: Chunk, now: float, size: int) -> StoredChunk:
+    return StoredChunk(chunk.id, chunk.text, chunk_metadata(article, chunk, now, size))
 
 
 def _derive(store: ChunkStore) -> tuple[dict[str, ArticleInfo], LexicalIndex]:
@@ -283,18 +336,37 @@ def _derive(store: ChunkStore) -> tuple[dict[str, ArticleInfo], LexicalIndex]:
     texts: list[str] = []
     stale: list[str] = []
     for doc_id, chunks in sorted(by_doc.items()):
-        # Two versions of one article only survive a crash between add and delete: keep the newer.
-        newest = max(chunks, key=lambda c: c.metadata.get("indexed_at", 0.0)).metadata["doc_hash"]
-        current = sorted(
-            (c for c in chunks if c.metadata.get("doc_hash") == newest),
-            key=lambda c: c.metadata.get("ordinal", 0),
-        )
-        stale.extend(c.id for c in chunks if c.metadata.get("doc_hash") != newest)
+        current = _last_complete(chunks)
+        chosen = {c.id for c in current}
+        stale.extend(c.id for c in chunks if c.id not in chosen)
+        if not current:
+            continue  # no version was written whole (a crash mid-write): re-indexing adds it
         catalog[doc_id] = _article_info(doc_id, current)
         ids.extend(c.id for c in current)
         texts.extend(searchable_text(str(c.metadata.get("title", "")), c.text) for c in current)
     store.delete(stale)
     return catalog, LexicalIndex.build(ids, texts)
+
+
+def _last_complete(chunks: list[StoredChunk]) -> list[StoredChunk]:
+    """The chunks of an article's newest complete version, in order; [] if none is complete.
+
+    Two versions only survive a crash during a write: the new one is complete once its
+    chunks and the kept ones (which move to it last) are all in; the old one until then.
+    Chunks stored before versions recorded their size count as complete.
+    """
+    versions: dict[str, list[StoredChunk]] = {}
+    for chunk in chunks:
+        versions.setdefault(str(chunk.metadata.get("doc_hash")), []).append(chunk)
+    complete = [
+        version
+        for version in versions.values()
+        if len(version) == version[0].metadata.get("chunks", len(version))
+    ]
+    if not complete:
+        return []
+    newest = max(complete, key=lambda v: max(c.metadata.get("indexed_at", 0.0) for c in v))
+    return sorted(newest, key=lambda c: c.metadata.get("ordinal", 0))
 
 
 def _article_info(doc_id: str, chunks: list[StoredChunk]) -> ArticleInfo:
@@ -329,6 +401,19 @@ def _save_derived(
         folder.rename(old)
     staging.rename(folder)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _clear_staging(folder: Path) -> None:
+    """Remove what a writer that crashed while publishing left: `derived.<hex>.tmp` (staging)
+    and `derived.<hex>.old` (the previous files). Only with the write lock held: a live
+    writer's staging folder is not stale."""
+    leftovers = [*folder.glob("derived.*.tmp"), *folder.glob("derived.*.old")]
+    if not leftovers:
+        return
+    with _write_lock(folder, wait=False) as acquired:
+        if acquired:
+            for path in leftovers:
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def _load_derived(folder: Path) -> tuple[str, dict[str, ArticleInfo], LexicalIndex] | None:

@@ -68,7 +68,9 @@ class HybridRetriever:
         if self.mode != "lexical":
             started = time.perf_counter()
             vector = self.embedder.embed([query])[0]
-            dense = self.index.store.search(vector, self.candidates)
+            current = self.index.chunk_ids()  # first: it reopens the store after others wrote
+            hits = self.index.store.search(vector, self.candidates)
+            dense = [chunk for chunk in hits if chunk.id in current]
             timings["dense"] = time.perf_counter() - started
         if self.mode != "dense":
             started = time.perf_counter()

@@ -1,8 +1,16 @@
-"""Chunks and their vectors in a persistent Chroma collection (always our own embeddings)."""
+"""Chunks and their vectors in a persistent Chroma collection (always our own embeddings).
+
+Chroma keeps one client state per folder per process and never looks at the disk again, so
+a long-lived reader would not see what another process wrote (chroma-core/chroma#3792). All
+stores of a folder in this process share one `_Connection`; `ChunkStore.catch_up` reopens it
+when the generation on disk is one this process did not write.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,29 +35,111 @@ class StoredChunk:
     distance: float = 0.0
 
 
+class _Guard:
+    """Many users at once, or one reopening alone (and reopening goes first when it waits)."""
+
+    def __init__(self) -> None:
+        self._state = threading.Condition()
+        self._users = 0
+        self._reopening = False
+        self._waiting = 0
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._state:
+            self._state.wait_for(lambda: not self._reopening and not self._waiting)
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._state:
+                self._users -= 1
+                self._state.notify_all()
+
+    @contextmanager
+    def alone(self) -> Iterator[None]:
+        with self._state:
+            self._waiting += 1
+            self._state.wait_for(lambda: not self._reopening and not self._users)
+            self._waiting -= 1
+            self._reopening = True
+        try:
+            yield
+        finally:
+            with self._state:
+                self._reopening = False
+                self._state.notify_all()
+
+
+class _Connection:
+    """One folder's Chroma client and collection in this process, reopened to catch up."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.guard = _Guard()
+        self._open()
+        self.known = self._read_generation()  # the newest generation this client has seen
+
+    def _open(self) -> None:
+        import chromadb
+
+        try:
+            self.client: Any = chromadb.PersistentClient(
+                path=str(self.folder), settings=chromadb.Settings(anonymized_telemetry=False)
+            )
+            # embedding_function=None: Chroma would otherwise download an ONNX model.
+            self.collection = self.client.get_or_create_collection(
+                COLLECTION,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+            # Chroma refuses a call with more rows than this (5,461 with its SQLite defaults).
+            self.max_batch = min(int(self.client.get_max_batch_size()), _PAGE)
+        except Exception as error:  # Chroma raises many types for a damaged folder
+            raise IndexCorruptError(
+                f"Cannot open the Chroma store in {self.folder}: {error}. "
+                f"Move the folder aside and re-run `rag index`."
+            ) from error
+
+    def _read_generation(self) -> str:
+        current = self.client.get_collection(COLLECTION, embedding_function=None)
+        return str((current.metadata or {}).get("generation", ""))
+
+    def reopen(self, seen: str) -> None:
+        """A new client, once no call is in flight: the last one of the folder closes Chroma's
+        cached state, so the new one reads the disk afresh."""
+        with self.guard.alone():
+            if self.known == seen:
+                return  # another thread caught up meanwhile
+            self.client.close()
+            self._open()
+            self.known = seen
+
+
+_connections: dict[Path, _Connection] = {}
+_connections_lock = threading.Lock()
+
+
+def _connection(folder: Path) -> _Connection:
+    key = folder.resolve()
+    with _connections_lock:
+        if key not in _connections:
+            _connections[key] = _Connection(key)
+        return _connections[key]
+
+
 class ChunkStore:
     """A Chroma collection of chunks; Chroma types stay inside this class."""
 
     def __init__(self, folder: Path) -> None:
         go_offline()
-        import chromadb
+        self._connection = _connection(folder)
+        self.max_batch = self._connection.max_batch
 
-        try:
-            client = chromadb.PersistentClient(
-                path=str(folder), settings=chromadb.Settings(anonymized_telemetry=False)
-            )
-            # embedding_function=None: Chroma would otherwise download an ONNX model.
-            self._client = client
-            self._collection = client.get_or_create_collection(
-                COLLECTION,
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
-            )
-        except Exception as error:  # Chroma raises many types for a damaged folder
-            raise IndexCorruptError(
-                f"Cannot open the Chroma store in {folder}: {error}. "
-                f"Move the folder aside and re-run `rag index`."
-            ) from error
+    @contextmanager
+    def _collection(self) -> Iterator[Any]:
+        with self._connection.guard.shared():
+            yield self._connection.collection
 
     @property
     def generation(self) -> str:
@@ -57,43 +147,56 @@ class ChunkStore:
 
         Read afresh each time: another process (the CLI beside the web chat) may have written.
         """
-        current = self._client.get_collection(COLLECTION, embedding_function=None)
-        return str((current.metadata or {}).get("generation", ""))
+        with self._connection.guard.shared():
+            return self._connection._read_generation()
+
+    def catch_up(self, generation: str) -> bool:
+        """Reopen Chroma if `generation` (read from disk) was written by another process; True
+        if it reopened. Vectors another process added are invisible to a client until then."""
+        if generation == self._connection.known:
+            return False
+        self._connection.reopen(generation)
+        return True
 
     def set_generation(self, value: str) -> None:
         """Record that the contents changed (or that derived files caught up)."""
-        self._collection.modify(metadata={"generation": value})
+        with self._collection() as collection:
+            collection.modify(metadata={"generation": value})
+            self._connection.known = value
 
     def add(self, chunks: Sequence[StoredChunk], vectors: np.ndarray) -> None:
-        """Insert or overwrite `chunks` with their vectors."""
-        if not chunks:
-            return
-        self._collection.upsert(
-            ids=[c.id for c in chunks],
-            documents=[c.text for c in chunks],
-            metadatas=[c.metadata for c in chunks],
-            embeddings=vectors,
-        )
+        """Insert or overwrite `chunks` with their vectors, in calls Chroma accepts."""
+        for start in range(0, len(chunks), self.max_batch):
+            part = chunks[start : start + self.max_batch]
+            with self._collection() as collection:
+                collection.upsert(
+                    ids=[c.id for c in part],
+                    documents=[c.text for c in part],
+                    metadatas=[c.metadata for c in part],
+                    embeddings=vectors[start : start + len(part)],
+                )
 
     def update_metadata(self, chunks: Sequence[StoredChunk]) -> None:
         """Replace the metadata of chunks already stored (their vectors stay)."""
-        if chunks:
-            self._collection.update(
-                ids=[c.id for c in chunks], metadatas=[c.metadata for c in chunks]
-            )
+        for start in range(0, len(chunks), self.max_batch):
+            part = chunks[start : start + self.max_batch]
+            with self._collection() as collection:
+                collection.update(ids=[c.id for c in part], metadatas=[c.metadata for c in part])
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove chunks by id; unknown ids are ignored."""
-        for start in range(0, len(ids), _PAGE):
-            self._collection.delete(ids=list(ids[start : start + _PAGE]))
+        for start in range(0, len(ids), self.max_batch):
+            with self._collection() as collection:
+                collection.delete(ids=list(ids[start : start + self.max_batch]))
 
     def all(self) -> Iterator[StoredChunk]:
         """Every stored chunk, page by page."""
         offset = 0
         while True:
-            page = self._collection.get(
-                include=["documents", "metadatas"], limit=_PAGE, offset=offset
-            )
+            with self._collection() as collection:
+                page = collection.get(
+                    include=["documents", "metadatas"], limit=_PAGE, offset=offset
+                )
             yield from _rows(page["ids"], page["documents"], page["metadatas"])
             if len(page["ids"]) < _PAGE:
                 return
@@ -101,22 +204,27 @@ class ChunkStore:
 
     def get(self, ids: Sequence[str]) -> list[StoredChunk]:
         """The chunks with these ids, in the order given (missing ids are skipped)."""
-        if not ids:
-            return []
-        page = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
-        found = {c.id: c for c in _rows(page["ids"], page["documents"], page["metadatas"])}
+        found: dict[str, StoredChunk] = {}
+        for start in range(0, len(ids), self.max_batch):
+            part = list(ids[start : start + self.max_batch])
+            with self._collection() as collection:
+                page = collection.get(ids=part, include=["documents", "metadatas"])
+            found.update(
+                (c.id, c) for c in _rows(page["ids"], page["documents"], page["metadatas"])
+            )
         return [found[i] for i in ids if i in found]
 
     def search(
         self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
     ) -> list[StoredChunk]:
         """The `k` chunks nearest to `vector` (cosine), best first."""
-        result = self._collection.query(
-            query_embeddings=[vector],
-            n_results=k,  # Chroma returns fewer when it holds fewer
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
+        with self._collection() as collection:
+            result = collection.query(
+                query_embeddings=[vector],
+                n_results=k,  # Chroma returns fewer when it holds fewer
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
         return _rows(
             result["ids"][0],
             (result["documents"] or [[]])[0],

@@ -18,7 +18,13 @@ from rag import Answer, ArticleInfo, Citation, IndexReport, Passage, Settings
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # Only what would turn article text into formatting; each escape shows up in a copied message.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]~$])")
+# What GitHub-flavoured Markdown turns into a link by itself: `http://`, `www.`, an address.
+_AUTOLINK = re.compile(r"(?<=[A-Za-z])(:)(?=//)|(?<=\bwww)(\.)|(@)(?=[\w-])", re.IGNORECASE)
+# What starts a Markdown block at the head of a line: a heading, quote, list, table, rule.
+_BLOCK_START = re.compile(r"(?m)^[ \t]*([#>+=|-]|\d+(?=[.)]))")
+# Control characters would start a new Markdown line or block in a one-line field.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 _STAYS = "Nothing leaves this machine."
 _CHECKED = "checked against the passage it cites"
@@ -167,25 +173,50 @@ def article_rows(articles: Sequence[ArticleInfo]) -> list[list[str | int]]:
 
 def index_report(report: IndexReport, rejected: Sequence[str]) -> str:
     """Markdown for an upload: each file that failed and what to do, then what was indexed."""
-    problems = [f"✗ {escape(reason)}" for reason in rejected]
+    problems = [f"✗ {escape_line(reason)}" for reason in rejected]
     for failure in report.failed:
         where = Path(failure.source).name + (f", line {failure.line}" if failure.line else "")
-        problems.append(f"✗ {escape(where)}: {escape(failure.reason)}")
+        problems.append(f"✗ {escape_line(where)}: {escape_line(failure.reason)}")
     lines = [f"**{report.summary()}**"]
     lines += [f"- {line}" for line in problems[:LISTED]]
     if len(problems) > LISTED:
         lines.append(f"- … and {len(problems) - LISTED} more problems")
     for label, ids in (("indexed", report.added + report.updated), ("unchanged", report.unchanged)):
-        shown = ", ".join(f"`{doc_id}`" for doc_id in ids[:LISTED])
+        shown = ", ".join(code(doc_id) for doc_id in ids[:LISTED])
         more = f" and {len(ids) - LISTED} more" if len(ids) > LISTED else ""
         if ids:
             lines.append(f"- {label}: {shown}{more}")
     return "\n".join(lines)
 
 
+def removal_report(removed: Sequence[str], missing: Sequence[str]) -> str:
+    """Markdown for a removal: how many went, and each id that was not indexed."""
+    lines = [f"**{len(removed)} removed**"]
+    lines += [f"- ✗ no article {code(doc_id)} is indexed" for doc_id in missing]
+    return "\n".join(lines)
+
+
 def escape(text: str) -> str:
-    """Text shown as itself in Gradio's Markdown: no HTML, no formatting."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    """Text shown as itself in Gradio's Markdown: no HTML, no formatting, no links."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    text = _AUTOLINK.sub(lambda match: "\\" + match.group(0), text)
+    # Indentation would make a code block; a marker at a line's head, a block of its own.
+    return _BLOCK_START.sub(_escaped_block_start, text)
+
+
+def _escaped_block_start(match: re.Match[str]) -> str:
+    marker = match.group(1)
+    return f"{marker}\\" if marker[0].isdigit() else f"\\{marker}"
+
+
+def escape_line(text: str) -> str:
+    """`escape` for a one-line field (an id, a file name): control characters shown as codes."""
+    return escape(_CONTROL.sub(lambda match: f"\\x{ord(match.group(0)):02x}", text))
+
+
+def code(text: str) -> str:
+    """A one-line field in code style; a backtick in it cannot end the span (HTML, escaped)."""
+    return f"<code>{escape_line(text)}</code>"
 
 
 def how_answered(settings: Settings, articles: int, passages: int) -> str:

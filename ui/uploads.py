@@ -2,7 +2,8 @@
 
 Uploads are copied to `<index>/uploads/` so that citations name a file that stays there.
 A file that fails to index as a whole leaves no trace: its copy is removed and any earlier upload of
-the same name is put back, and the index itself is untouched (the pipeline skips bad input).
+the same name is put back, and the index itself is untouched (the pipeline skips bad input); the
+other files of the upload are indexed. If indexing stops with an error, every copy is undone.
 """
 
 from __future__ import annotations
@@ -40,7 +41,12 @@ def add_uploads(
         target = folder / file.name
         kept[target] = _set_aside(target)
         shutil.copyfile(file, target)
-    report = indexer.add(list(kept)) if kept else IndexReport()
+    try:
+        report = indexer.add(list(kept)) if kept else IndexReport()
+    except BaseException:
+        for target, previous in kept.items():  # nothing said what was indexed: undo every copy
+            _restore(target, previous)
+        raise
     # A whole-file failure is rolled back; a bad line in a JSONL file leaves its good lines.
     failed = {Path(f.source).name for f in report.failed if f.line is None}
     for target, previous in kept.items():

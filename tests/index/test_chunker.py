@@ -72,3 +72,16 @@ def test_no_chunk_exceeds_the_default_bound_on_the_realtimeqa_corpus() -> None:
                 misplaced += article.text[chunk.start : chunk.end] != chunk.text
     assert total > 50_000
     assert over == 0 and misplaced == 0
+
+
+@pytest.mark.parametrize("blob", ["A" * 200_000, "".join(f"q{n:06d}z" for n in range(20_000))])
+def test_unbroken_text_is_packed_into_full_size_chunks(blob: str) -> None:
+    article = _article(f"A short lead sentence.\n\n{blob}\n\nA closing line.", "blob")
+    chunks = Chunker(200, 30).chunk(article)
+    assert all(c.tokens <= 200 for c in chunks)
+    assert all(article.text[c.start : c.end] == c.text for c in chunks)
+    blob_tokens = count_tokens(blob)
+    # Packed full: about tokens / 200 chunks (slivers of ~25 tokens made 8x as many).
+    assert len(chunks) <= blob_tokens / 190 + 3, (len(chunks), blob_tokens)
+    covered = "".join(c.text for c in chunks)
+    assert blob in covered, "every character of the run is in some chunk, in order"

@@ -348,3 +348,72 @@ def test_count_inputs_gives_the_progress_bar_its_end(tmp_path: Path) -> None:
     (tmp_path / "notes.pdf").write_bytes(b"%PDF")
     (tmp_path / "feed.jsonl").write_text('{"id": 1}\n\n{"id": 2}\n{"id": 3}\n', encoding="utf-8")
     assert count_inputs([tmp_path]) == 4
+
+
+# --- encodings, broken front matter, odd names ---------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_read(tmp_path: Path, encoding: str) -> None:
+    text = f"Caf\u00e9 Reopens\n\n{BODY}\n"
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data  # Python writes no mark for an explicit byte order
+    (tmp_path / "cafe.txt").write_bytes(data)
+    articles, errors = load(tmp_path / "cafe.txt")
+    assert errors == []
+    assert articles[0].title == "Caf\u00e9 Reopens" and BODY in articles[0].text
+
+
+def test_utf16_without_a_byte_order_mark_is_named_not_called_binary(tmp_path: Path) -> None:
+    (tmp_path / "cafe.txt").write_bytes(f"Cafe Reopens\n\n{BODY}\n".encode("utf-16-le"))
+    _, [error] = load(tmp_path / "cafe.txt")
+    assert "UTF-16" in error.reason and "binary" not in error.reason
+    assert "UTF-8" in error.reason, "says what to do"
+
+
+@pytest.mark.parametrize(
+    ("front", "line", "words"),
+    [
+        ('---\ntitle: "Unclosed quote\ndate: 2022-06-10\n---\n', 2, "quote"),
+        ("---\ntitle: Fine\nauthor: [a, b\n---\n", 3, "list"),
+        ("---\ntitle: Never closed\n", 1, "never closed"),
+    ],
+)
+def test_broken_front_matter_is_reported_with_its_line(
+    tmp_path: Path, front: str, line: int, words: str
+) -> None:
+    (tmp_path / "story.md").write_text(f"{front}\n{BODY}\n", encoding="utf-8")
+    articles, [error] = load(tmp_path / "story.md")
+    assert articles == []
+    assert error.source.endswith("story.md") and f"line {line}" in error.reason
+    assert words in error.reason
+
+
+def test_json_errors_say_at_column_once(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "feed.jsonl", '{"id": "a", "text": "unterminated}')
+    _, [error] = load(path)
+    assert "at at" not in error.reason and "at column" in error.reason
+
+
+def test_a_file_name_with_a_line_break_is_refused_with_a_message(tmp_path: Path) -> None:
+    (tmp_path / "two\nlines.txt").write_text(BODY, encoding="utf-8")
+    path = write_jsonl(tmp_path / "feed.jsonl", {"id": "a\nb", "text": BODY})
+    articles, errors = load(tmp_path)
+    assert articles == []
+    reasons = sorted(e.reason for e in errors)
+    assert any("file name" in r and "rename" in r for r in reasons)
+    assert any('"id"' in r and "control character" in r for r in reasons)
+    assert {e.line for e in errors if e.source == str(path)} == {1}
+
+
+def test_an_article_over_the_character_limit_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "feed.jsonl", {"id": "short", "text": BODY}, {"id": "long", "text": BODY * 50}
+    )
+    articles, errors = [], []
+    for item in load_articles([path], max_chars=1000):
+        (errors if isinstance(item, InputError) else articles).append(item)
+    assert [a.id for a in articles] == ["short"]
+    [error] = errors
+    assert error.line == 2 and "1,000" in error.reason and "RAG_MAX_ARTICLE_CHARS" in error.reason

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from index.pipeline import index_paths, remove_articles
+from index.pipeline import EMBED_BATCH, index_paths, remove_articles
 from rag.news_index import NewsIndex
-from tests.conftest import BAJWA_DOC, WITHDRAWAL_DOC
+from rag.settings import Settings
+from tests.conftest import BAJWA_DOC, ROOT, WITHDRAWAL_DOC, HashEmbedder
 
 
 def _stored_doc_ids(folder: Path) -> set[str]:
@@ -152,3 +153,133 @@ def test_incremental_upkeep_matches_a_full_rebuild(
         )
     stems = frozenset({"pakistan", "dam", "bajwa", "unseen"})
     assert upkept.lexical().idf(stems) == pytest.approx(lexical.idf(stems))
+
+
+# --- long articles, limits and crashes -----------------------------------------------------
+
+SMALL_CHUNKS = Settings(chunk_tokens=16, chunk_overlap=0, max_article_chars=10**7)
+
+
+def _long_article(sentences: int, lead: str = "The long report opens here.") -> str:
+    body = " ".join(f"Clause {n} of the treaty names ward {n * 7}." for n in range(sentences))
+    return f"{lead}\n\n{body}\n"
+
+
+def test_an_article_of_more_chunks_than_chroma_takes_in_one_call_is_stored_beside_a_good_file(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "long.txt").write_text(_long_article(6500), encoding="utf-8")
+    (folder / "dam.txt").write_text("The Orla dam opened on Tuesday to forty visitors.\n")
+    report = index_paths(
+        [folder], tmp_path / "ix", SMALL_CHUNKS, embedder=HashEmbedder(), progress=False
+    )
+    assert report.ok, report.failed
+    assert sorted(report.added) == ["dam", "long"]
+    index = NewsIndex.open(tmp_path / "ix")
+    chunk_ids = index.articles()["long"].chunk_ids
+    assert len(chunk_ids) > index.store.max_batch, "the article needs several Chroma calls"
+    stored = {c.id for c in index.store.all() if c.metadata["doc_id"] == "long"}
+    assert stored == set(chunk_ids)
+    assert _stored_doc_ids(tmp_path / "ix") == {"dam", "long"}
+
+
+def test_an_article_over_the_documented_limit_is_refused_by_name_and_the_rest_stored(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    limit = Settings().max_article_chars
+    (folder / "huge.txt").write_text("A" * (limit + 1), encoding="utf-8")
+    (folder / "dam.txt").write_text("The Orla dam opened on Tuesday to forty visitors.\n")
+    report = index_paths([folder], tmp_path / "ix", embedder=HashEmbedder(), progress=False)
+    assert report.added == ["dam"]
+    [failure] = report.failed
+    assert failure.source.endswith("huge.txt")
+    assert f"{limit:,}" in failure.reason and "RAG_MAX_ARTICLE_CHARS" in failure.reason
+    assert _stored_doc_ids(tmp_path / "ix") == {"dam"}
+
+
+def test_leftovers_of_a_crashed_publish_are_removed_on_open(
+    seeds_index: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "copy"
+    shutil.copytree(seeds_index, folder)
+    with NewsIndex.open(folder).writing():
+        for name in ("derived.0123abcd.tmp", "derived.4567ef01.old"):
+            (folder / name / "bm25").mkdir(parents=True)
+            (folder / name / "catalog.json").write_text("{}", encoding="utf-8")
+        NewsIndex.open(folder)  # a writer holds the lock: its staging folder may be live
+        assert (folder / "derived.0123abcd.tmp").exists()
+    index = NewsIndex.open(folder)  # the writer is gone: what it left is stale
+    assert not list(folder.glob("derived.*.tmp")) and not list(folder.glob("derived.*.old"))
+    assert set(index.articles()) == {WITHDRAWAL_DOC, BAJWA_DOC}
+
+
+# Run in a child process: index argv[1] into argv[2] and die by SIGKILL at the second batch
+# of a long article's chunks, after the first is stored (as `kill -9` would, mid-write).
+_KILLED_WRITER = """
+import os, signal, sys
+from pathlib import Path
+from index.pipeline import index_paths
+from rag.news_index import IndexWriter
+from rag.settings import Settings
+from tests.conftest import HashEmbedder
+
+stage, calls = IndexWriter.stage, []
+def dying_stage(self, *args):
+    calls.append(1)
+    if len(calls) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    stage(self, *args)
+IndexWriter.stage = dying_stage
+settings = Settings(chunk_tokens=16, chunk_overlap=0)
+index_paths([sys.argv[1]], Path(sys.argv[2]), settings, HashEmbedder(), progress=False)
+"""
+
+
+def test_a_kill_inside_a_long_articles_write_keeps_its_last_complete_version(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    folder, ix = tmp_path / "in", tmp_path / "ix"
+    folder.mkdir()
+    article = folder / "long.txt"
+    article.write_text(_long_article(1200), encoding="utf-8")
+    (folder / "dam.txt").write_text("The Orla dam opened on Tuesday to forty visitors.\n")
+    index_paths([folder], ix, SMALL_CHUNKS, embedder=HashEmbedder(), progress=False)
+    before = NewsIndex.open(ix).articles()["long"]
+    assert len(before.chunk_ids) > 2 * EMBED_BATCH, "the rewrite takes several batches"
+    article.write_text(
+        _long_article(1200, lead="The revised Zanzibar memorandum opens here."), "utf-8"
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_WRITER, str(folder), str(ix)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert killed.returncode == -9, killed.stderr
+    index = NewsIndex.open(ix)
+    assert index.articles()["long"] == before, "the old version stays whole"
+    stored = {c.id for c in index.store.all() if c.metadata["doc_id"] == "long"}
+    assert stored == set(before.chunk_ids), "the new version's first batch is gone"
+    assert index.lexical().search("Zanzibar memorandum", 5) == []
+    again = index_paths([folder], ix, SMALL_CHUNKS, embedder=HashEmbedder(), progress=False)
+    assert again.updated == ["long"] and again.unchanged == ["dam"]
+    clean = tmp_path / "clean"
+    index_paths([folder], clean, SMALL_CHUNKS, embedder=HashEmbedder(), progress=False)
+    resumed, fresh = NewsIndex.open(ix), NewsIndex.open(clean)
+    assert resumed.articles() == fresh.articles()
+    assert _rows(resumed) == _rows(fresh)
+
+
+def _rows(index: NewsIndex) -> dict[str, tuple[str, dict]]:
+    """Every stored chunk's text and metadata, less when it was written."""
+    return {
+        c.id: (c.text, {k: v for k, v in c.metadata.items() if k != "indexed_at"})
+        for c in index.store.all()
+    }

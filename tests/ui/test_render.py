@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from rag import Answer, Citation, IndexReport, InputError, Passage, Settings
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from rag import Answer, ArticleInfo, Citation, IndexReport, InputError, Passage, Settings
 from ui import render
 
 PASSAGE = Passage(
@@ -79,7 +84,7 @@ def test_dates_read_naturally_and_survive_odd_values() -> None:
 def test_the_upload_report_names_each_failed_file_and_line() -> None:
     report = IndexReport(added=["a"], failed=[InputError("/x/uploads/feed.jsonl", "no text", 7)])
     text = render.index_report(report, ["budget.xlsx: .xlsx is not an article format"])
-    assert "1 added" in text and "indexed: `a`" in text
+    assert "1 added" in text and "indexed: <code>a</code>" in text
     assert "feed.jsonl, line 7: no text" in text and "/x/uploads" not in text
     assert "budget.xlsx" in text
 
@@ -87,7 +92,7 @@ def test_the_upload_report_names_each_failed_file_and_line() -> None:
 def test_a_large_upload_report_stays_short() -> None:
     report = IndexReport(added=[f"doc{n}" for n in range(300)])
     text = render.index_report(report, [])
-    assert "and 288 more" in text and "`doc11`" in text and "`doc12`" not in text
+    assert "and 288 more" in text and "<code>doc11</code>" in text and "doc12<" not in text
 
 
 def test_a_generated_sentence_no_article_supports_is_marked() -> None:
@@ -125,3 +130,79 @@ def test_the_heading_says_who_writes_answers_and_where_text_goes() -> None:
     line = render.how_answered(remote, 2, 8)
     assert "Nothing leaves" not in line and "sent to api.openai.com" in line
     assert "checked" in render.placeholder(remote) and "quoted" in render.placeholder(Settings())
+
+
+# --- hostile article data: nothing from it becomes an element or a link ---------------------
+
+HOSTILE = [
+    'b` <img src="http://127.0.0.2:9/beacon.png"> `c',
+    "[text](http://127.0.0.2:9/x)",
+    "![pixel](http://127.0.0.2:9/p.png)",
+    "<script>alert(1)</script>",
+    "see www.example.org or mail@example.org or https://127.0.0.2:9/",
+    "two\nlines\n- a list\n# a heading",
+    "<http://127.0.0.2:9/auto>",
+]
+
+
+class _Elements(HTMLParser):
+    """The elements of an HTML fragment, and the targets of its links."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.links: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.links += [value or "" for name, value in attrs if name in ("href", "src")]
+
+
+def _as_markdown(text: str) -> _Elements:
+    """What Gradio's Markdown would make of `text`: CommonMark with HTML, plus GFM autolinks."""
+    from markdown_it import MarkdownIt
+
+    rendered = MarkdownIt("commonmark", {"html": True}).render(text)
+    elements = _Elements(rendered)
+    # GFM also links bare addresses in text (not inside our own tags); none may be left for it.
+    outside_tags = re.sub(r"<[^>]*>", " ", text)
+    bare = r"(?<!\\)(?:https?:(?=//)|www\.(?=\w)|\w@(?=\w))"
+    elements.links += re.findall(bare, outside_tags)
+    return elements
+
+
+def _no_element_from(elements: _Elements, allowed: set[str]) -> None:
+    assert set(elements.tags) <= allowed, elements.tags
+    assert all(link.startswith("#src-") for link in elements.links), elements.links
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_ids_titles_and_urls_make_no_element_or_link_in_any_renderer(value: str) -> None:
+    passage = Passage(
+        chunk_id=value, doc_id=value, text=f"{value} The pullout ends. {value}", start=0,
+        end=len(value) * 2 + 18, title=value, source=value, outlet=value, byline=value,
+        published=value, score=1.0,
+    )  # fmt: skip
+    citation = Citation(
+        number=1, doc_id=value, chunk_id=value, quote="The pullout ends.",
+        start=len(value) + 1, end=len(value) + 18, title=value, source=value, outlet=value,
+        published=value,
+    )  # fmt: skip
+    answer = Answer(value, f"{value} [1]", False, 0.9, [citation], [passage], notice=value)
+    html_allowed = {"section", "h3", "article", "header", "span", "div", "blockquote", "mark",
+                    "details", "summary", "p"}  # fmt: skip
+    _no_element_from(_Elements(render.sources_panel([answer])), html_allowed)
+    markdown_allowed = {"p", "a", "div", "code", "ul", "li", "strong", "span"}
+    _no_element_from(_as_markdown(render.answer_message(answer, 0)), markdown_allowed)
+    _no_element_from(_as_markdown(render.chat_message(value, 0, citations=[citation])), {"p", "a"})
+    report = IndexReport(added=[value], unchanged=[value], failed=[InputError(value, value, 3)])
+    _no_element_from(_as_markdown(render.index_report(report, [value])), markdown_allowed)
+    _no_element_from(_as_markdown(render.removal_report([value], [value])), markdown_allowed)
+    info = ArticleInfo(value, "h", value, value, value, value, value, value, (value,))
+    assert render.article_rows([info]) == [[value, value, value, 1, value]], "shown as text"
+
+
+def test_an_id_shows_as_itself_in_the_upload_report() -> None:
+    text = render.index_report(IndexReport(added=["b`c [x](y)"]), [])
+    assert "<code>b\\`c \\[x\\](y)</code>" in text

@@ -9,6 +9,7 @@ import pytest
 
 from index.pipeline import PipelineIndexer
 from rag.news_index import NewsIndex
+from rag.settings import Settings
 from tests.conftest import WITHDRAWAL_DOC
 from ui.uploads import add_uploads
 
@@ -59,3 +60,43 @@ def test_a_bad_replacement_keeps_the_earlier_upload_and_its_article(
     assert not list(uploads.glob(".*previous"))
     articles = NewsIndex.open(indexer.index_dir).articles()
     assert set(articles) >= {"notes", WITHDRAWAL_DOC}
+
+
+def test_a_good_file_uploaded_with_a_failing_one_is_indexed_and_the_earlier_version_kept(
+    seeds_index: Path, tmp_path: Path, embedder
+) -> None:
+    folder = tmp_path / "index"
+    shutil.copytree(seeds_index, folder)
+    indexer = PipelineIndexer(folder, Settings(max_article_chars=2000), embedder)
+    uploads = folder / "uploads"
+    first = _write(tmp_path / "v1", "report.txt", "The Orla dam opened on Tuesday to 40 visitors.")
+    assert add_uploads([first], indexer, uploads, 10**6).report.added == ["report"]
+    too_long = _write(tmp_path / "v2", "report.txt", "Floodgates. " * 400)
+    good = _write(tmp_path / "v2", "harbour.txt", "The Kestrel harbour reopened on Friday.")
+    result = add_uploads([too_long, good], indexer, uploads, 10**6)
+    assert result.report.added == ["harbour"]
+    [failure] = result.report.failed
+    assert Path(failure.source).name == "report.txt" and "2,000" in failure.reason
+    assert (uploads / "report.txt").read_text(encoding="utf-8").startswith("The Orla dam")
+    assert sorted(p.name for p in uploads.iterdir()) == ["harbour.txt", "report.txt"]
+    articles = NewsIndex.open(folder).articles()
+    assert {"report", "harbour", WITHDRAWAL_DOC} <= set(articles)
+    assert "Floodgates" not in " ".join(c.text for c in NewsIndex.open(folder).store.all())
+
+
+def test_an_error_while_indexing_puts_every_earlier_upload_back(
+    indexer: PipelineIndexer, tmp_path: Path
+) -> None:
+    uploads = indexer.index_dir / "uploads"
+    first = _write(tmp_path / "v1", "notes.txt", "The Orla dam opened on Tuesday to 40 visitors.")
+    add_uploads([first], indexer, uploads, 10**6)
+
+    class Broken:
+        def add(self, paths: object) -> None:
+            raise RuntimeError("the store went away")
+
+    second = _write(tmp_path / "v2", "notes.txt", "The Orla dam closed again on Friday.")
+    with pytest.raises(RuntimeError):
+        add_uploads([second], Broken(), uploads, 10**6)  # type: ignore[arg-type]
+    assert (uploads / "notes.txt").read_text(encoding="utf-8").startswith("The Orla dam opened")
+    assert sorted(p.name for p in uploads.iterdir()) == ["notes.txt"]
