@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -79,7 +79,27 @@ def fit(rows: Sequence[Rows], about: str = "") -> SpanModel:
     # Threshold 0.5: a short answer is stated when it is more likely right than not; below
     # it the answerer quotes sentences instead (or abstains, by the sentence score).
     weights = tuple(float(w) for w in regression.coef_[0])
-    return SpanModel(weights, float(regression.intercept_[0]), 0.5, about)
+    model = SpanModel(weights, float(regression.intercept_[0]), 0.5, about)
+    return replace(model, calibration=calibrate(model, rows))
+
+
+def calibrate(model: SpanModel, rows: Sequence[Rows]) -> tuple[float, float, float]:
+    """Logistic weights turning the best phrase's logit and lead into P(it is right), over
+    every question of `rows` (those with no right phrase, unanswerable ones included)."""
+    from sklearn.linear_model import LogisticRegression
+
+    inputs, right = [], []
+    for r in rows:
+        if not len(r.labels):
+            continue
+        logits = model.logits(r.features)
+        order = np.argsort(-logits)
+        lead = logits[order[0]] - logits[order[1]] if len(order) > 1 else 5.0
+        inputs.append([logits[order[0]], lead])
+        right.append(r.labels[order[0]])
+    regression = LogisticRegression(max_iter=1000).fit(np.array(inputs), np.array(right))
+    scale, per_lead = (float(w) for w in regression.coef_[0])
+    return scale, per_lead, float(regression.intercept_[0])
 
 
 def folds(items: Sequence[Item], k: int) -> list[int]:

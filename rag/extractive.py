@@ -140,12 +140,13 @@ class ExtractiveAnswerer:
         read = read_question(question)
         every = candidates(passages)
         expect = expectation(question)
+        found: list[Phrase] = []
         if expect.kind is not None:
-            short = self._short_answer(question, expect, read, every, passages)
-            if short is not None:
-                return short
-            # No phrase is likely enough to state as the fact: quote the best sentences,
-            # as for a question that asks for no single fact, or abstain.
+            found = self._phrases(expect, read, every)
+            pick, chance = self._best(found)
+            if pick is not None and chance >= self.model.threshold:
+                return short_answer(question, pick, chance, passages)
+            # No phrase is likely enough on its own: the sentence ranking decides below.
         ranked = self._rank(read, every)
         if not ranked:
             return abstention(question, passages, 0.0)
@@ -153,6 +154,13 @@ class ExtractiveAnswerer:
         if best < ABSTAIN_BELOW:
             return abstention(question, passages, confidence(best))
         chosen = [ranked[0][0]]
+        stated = [p for p in found if p.sentence == chosen[0] and p.features[0] == 1.0]
+        if stated:
+            # The best sentence holds a phrase of the kind asked for: that is the fact.
+            scores = self.model.logits(np.array([p.features for p in stated]))
+            return short_answer(
+                question, stated[int(np.argmax(scores))], confidence(best), passages
+            )
         if len(ranked) > 1 and ranked[1][1] >= best * SECOND_SENTENCE_RATIO:
             chosen.append(ranked[1][0])
             if chosen[0].passage.doc_id == chosen[1].passage.doc_id:
@@ -172,25 +180,8 @@ class ExtractiveAnswerer:
     def _best(self, found: list[Phrase]) -> tuple[Phrase | None, float]:
         if not found:
             return None, 0.0
-        chances = self.model.chance(np.array([p.features for p in found]))
-        top = int(np.argmax(chances))
-        return found[top], float(chances[top])
-
-    def _short_answer(
-        self,
-        question: str,
-        expect: Expectation,
-        read: Question,
-        every: list[Candidate],
-        passages: Sequence[Passage],
-    ) -> Answer | None:
-        pick, chance = self._best(self._phrases(expect, read, every))
-        if pick is None or chance < self.model.threshold:
-            return None
-        citation = citation_for(pick.sentence, 1)
-        lead = pick.short[0].upper() + pick.short[1:]
-        text = f"{lead} [1]. {citation.quote} [1]"
-        return Answer(question, text, False, chance, [citation], list(passages), short=pick.short)
+        top, chance = self.model.best(np.array([p.features for p in found]))
+        return found[top], chance
 
     def _phrases(self, expect: Expectation, read: Question, every: list[Candidate]) -> list[Phrase]:
         if not every:
@@ -325,6 +316,14 @@ def cited_answer(
     citations = [citation_for(candidate, n) for n, candidate in enumerate(chosen, 1)]
     text = " ".join(f"{c.quote} [{c.number}]" for c in citations)
     return Answer(question, text, False, conf, citations, list(passages))
+
+
+def short_answer(question: str, pick: Phrase, chance: float, passages: Sequence[Passage]) -> Answer:
+    """The fact first ("By September 11 [1]."), then the sentence that states it."""
+    citation = citation_for(pick.sentence, 1)
+    lead = pick.short[0].upper() + pick.short[1:]
+    text = f"{lead} [1]. {citation.quote} [1]"
+    return Answer(question, text, False, chance, [citation], list(passages), short=pick.short)
 
 
 def citation_for(candidate: Candidate, number: int) -> Citation:

@@ -17,7 +17,7 @@ from functools import cache
 # The labels a short answer of each kind may carry ("600 years" is a DATE to spaCy).
 LABELS: dict[str, frozenset[str]] = {
     "date": frozenset({"DATE", "TIME"}),
-    "number": frozenset({"CARDINAL", "QUANTITY", "DATE", "MONEY", "PERCENT", "SCORE"}),
+    "number": frozenset({"CARDINAL", "QUANTITY", "DATE", "SCORE"}),
     "money": frozenset({"MONEY", "CARDINAL"}),
     "percent": frozenset({"PERCENT", "CARDINAL"}),
     "quantity": frozenset({"QUANTITY", "DATE", "TIME", "CARDINAL"}),

@@ -59,11 +59,26 @@ class SpanModel:
     bias: float
     threshold: float = 0.5
     about: str = ""  # where the weights were fitted
+    # P(the best phrase is right) from its logit and its lead over the runner-up: the phrase
+    # scores rank ~60 candidates against each other, so they are no chance for the winner.
+    calibration: tuple[float, float, float] = (1.0, 0.0, 0.0)
 
     def chance(self, features: np.ndarray) -> np.ndarray:
         """P(the phrase answers the question) for each row of `features`."""
-        logits = features @ np.asarray(self.weights) + self.bias
-        return 1.0 / (1.0 + np.exp(-logits))
+        return 1.0 / (1.0 + np.exp(-self.logits(features)))
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """The phrase scores before the logistic."""
+        return features @ np.asarray(self.weights) + self.bias
+
+    def best(self, features: np.ndarray) -> tuple[int, float]:
+        """The best row and the calibrated chance that it is the right answer."""
+        logits = self.logits(features)
+        order = np.argsort(-logits)
+        top = float(logits[order[0]])
+        lead = top - float(logits[order[1]]) if len(order) > 1 else 5.0
+        scale, per_lead, offset = self.calibration
+        return int(order[0]), float(1.0 / (1.0 + np.exp(-(scale * top + per_lead * lead + offset))))
 
     def save(self, path: Path) -> None:
         """Write the model as JSON, feature names beside their weights."""
@@ -71,6 +86,7 @@ class SpanModel:
             "features": dict(zip(FEATURES, self.weights, strict=True)),
             "bias": self.bias,
             "threshold": self.threshold,
+            "calibration": list(self.calibration),
             "about": self.about,
         }
         path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -80,7 +96,14 @@ class SpanModel:
         """The model saved at `path` (default: the one shipped with the package)."""
         record = json.loads(path.read_text(encoding="utf-8"))
         weights = tuple(float(record["features"].get(name, 0.0)) for name in FEATURES)
-        return cls(weights, float(record["bias"]), float(record["threshold"]), record["about"])
+        calibration = tuple(float(v) for v in record.get("calibration", (1.0, 0.0, 0.0)))
+        return cls(
+            weights,
+            float(record["bias"]),
+            float(record["threshold"]),
+            record["about"],
+            calibration,  # type: ignore[arg-type]
+        )
 
 
 @cache
