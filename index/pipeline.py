@@ -7,6 +7,7 @@ Usage:
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -91,6 +92,8 @@ def index_paths(
     embedder = embedder or SentenceEmbedder(
         settings.embed_model, settings.embed_dtype, settings.embed_batch_size
     )
+    if isinstance(embedder, SentenceEmbedder):
+        _export_for_queries(embedder)
     chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap)
     limit = settings.max_article_chars
     report = IndexReport()
@@ -116,6 +119,17 @@ def index_paths(
         batcher.flush()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _export_for_queries(embedder: SentenceEmbedder) -> None:
+    """The ONNX export that lets questions skip torch, made once beside the model (2 s)."""
+    from rag.onnx_embedder import export
+
+    try:
+        export(embedder.model_path)
+    except (ImportError, OSError, RuntimeError) as error:
+        # Queries then embed through torch: slower to start, the same vectors.
+        print(f"index: no ONNX export of the embedding model ({error})", file=sys.stderr)
 
 
 def remove_articles(doc_ids: Iterable[str], index_dir: Path) -> tuple[list[str], list[str]]:

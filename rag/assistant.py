@@ -19,12 +19,13 @@ from pathlib import Path
 from rag.answers import Answer, Answerer, Passage, final_answer
 from rag.conversation import Message, standalone_question
 from rag.dates import parse_as_of
-from rag.embedder import CachedEmbedder, Embedder, SentenceEmbedder
+from rag.embedder import CachedEmbedder, Embedder
 from rag.errors import ConfigError, LLMError
 from rag.extractive import ExtractiveAnswerer
 from rag.generative import GenerativeAnswerer
 from rag.llm import open_model
 from rag.news_index import ArticleInfo, NewsIndex
+from rag.onnx_embedder import query_embedder
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings, load_settings
 
@@ -42,9 +43,8 @@ class Assistant:
     ) -> None:
         self.index = index
         self.settings = settings
-        self.embedder = embedder or CachedEmbedder(
-            SentenceEmbedder(settings.embed_model, settings.embed_dtype, settings.embed_batch_size)
-        )
+        # Questions go through the ONNX export when there is one: no torch import (~7 s).
+        self.embedder = embedder or CachedEmbedder(query_embedder(settings))
         self.retriever = HybridRetriever(
             index, self.embedder, settings.candidates, settings.retrieval
         )

@@ -12,11 +12,11 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rag.answering.expectation import Expectation, expectation
+from rag.answering.expectation import Expectation, expectation, names_a_kind
 from rag.answering.short import (
     QuestionWords,
     SentenceView,
@@ -137,9 +137,9 @@ class ExtractiveAnswerer:
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         """The fact asked for with the sentence that states it, the best one or two
         sentences for a question that asks for no single fact, or an abstention."""
-        read = read_question(question)
-        every = candidates(passages)
         expect = expectation(question)
+        read = _without_head(read_question(question), expect)
+        every = candidates(passages)
         found: list[Phrase] = []
         if expect.kind is not None:
             found = self._phrases(expect, read, every)
@@ -154,13 +154,15 @@ class ExtractiveAnswerer:
         if best < ABSTAIN_BELOW:
             return abstention(question, passages, confidence(best))
         chosen = [ranked[0][0]]
-        stated = [p for p in found if p.sentence == chosen[0] and p.features[0] == 1.0]
-        if stated:
-            # The best sentence holds a phrase of the kind asked for: that is the fact.
-            scores = self.model.logits(np.array([p.features for p in stated]))
-            return short_answer(
-                question, stated[int(np.argmax(scores))], confidence(best), passages
-            )
+        # A factoid whose best phrase is unsure on its own: it is still stated as the fact
+        # when its sentence is one that answers (often not the first, which may restate the
+        # question) and it carries a label firm for the kind asked for.
+        scores = {(c.passage.doc_id, c.start): score for c, score in ranked}
+        pick, _ = self._best(found)
+        if pick is not None and pick.features[0] == 1.0 and pick.span.label in expect.firm_labels:
+            score = scores.get((pick.sentence.passage.doc_id, pick.sentence.start), 0.0)
+            if score >= ABSTAIN_BELOW:
+                return short_answer(question, pick, confidence(score), passages)
         if len(ranked) > 1 and ranked[1][1] >= best * SECOND_SENTENCE_RATIO:
             chosen.append(ranked[1][0])
             if chosen[0].passage.doc_id == chosen[1].passage.doc_id:
@@ -316,6 +318,15 @@ def cited_answer(
     citations = [citation_for(candidate, n) for n, candidate in enumerate(chosen, 1)]
     text = " ".join(f"{c.quote} [{c.number}]" for c in citations)
     return Answer(question, text, False, conf, citations, list(passages))
+
+
+def _without_head(read: Question, expect: Expectation) -> Question:
+    """The question's words less the noun that names the answer's kind ("share" in "What
+    share of the cost…"): the answering sentence states the share, it need not say "share"."""
+    if expect.head is None or not names_a_kind(expect.head):
+        return read
+    kept = read.terms - terms(expect.head)
+    return replace(read, terms=frozenset(kept)) if kept else read
 
 
 def short_answer(question: str, pick: Phrase, chance: float, passages: Sequence[Passage]) -> Answer:

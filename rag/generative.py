@@ -81,13 +81,12 @@ class GenerativeAnswerer:
         """The model's text as it comes, then the verified Answer."""
         ranked = self.ranking.ranked(question, passages)
         if expectation(question).kind is not None:
-            # A question for one fact: the sentence that states it leads the evidence, and
-            # when no sentence states it the model is not asked at all.
+            # A question for one fact: a sentence likely to state it leads the evidence. The
+            # model still decides whether the articles answer (the phrase chance is low on
+            # small indexes, where it would turn away answerable questions).
             pick, chance = self.ranking.best_phrase(question, passages)
-            if pick is None or chance < self.ranking.model.threshold:
-                yield replace(abstention(question, passages, chance), answerer=self.model.name)
-                return
-            ranked = [(pick.sentence, 1.0)] + [r for r in ranked if r[0] != pick.sentence]
+            if pick is not None and chance >= self.ranking.model.threshold:
+                ranked = [(pick.sentence, 1.0)] + [r for r in ranked if r[0] != pick.sentence]
         evidence = select_evidence(ranked, self.evidence)
         if not evidence:
             yield replace(abstention(question, passages, 0.0), answerer=self.model.name)

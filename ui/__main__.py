@@ -26,6 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rag import Assistant, RagError, load_settings
     from rag.embedder import CachedEmbedder, SentenceEmbedder
     from rag.news_index import NewsIndex
+    from rag.onnx_embedder import query_embedder
 
     try:
         settings = load_settings(index_dir=args.index, ui_host=args.host, ui_port=args.port)
@@ -38,8 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for failure in report.failed:
                 print(f"ui: skipped {failure}", file=sys.stderr)
             print(f"{report.summary()} → {settings.index_dir}")
+        # Questions through the ONNX export (no torch); the indexer loads torch on an upload.
         assistant = Assistant(
-            NewsIndex.open(settings.index_dir), settings, CachedEmbedder(embedder)
+            NewsIndex.open(settings.index_dir), settings, CachedEmbedder(query_embedder(settings))
         )
         print("Loading the model…", flush=True)
         assistant.warm_up()

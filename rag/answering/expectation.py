@@ -51,6 +51,11 @@ LABELS: dict[str, frozenset[str]] = {
 }
 KINDS = tuple(LABELS)
 
+# The labels stated without the phrase model's confidence, when the sentence ranking alone
+# picks the phrase: a "who" answer may be a country, but "Pakistan" for "Who did Austin
+# speak with?" is the place of the person asked for.
+FIRM_LABELS: dict[str, frozenset[str]] = {"who": frozenset({"PERSON", "ORG"})}
+
 # Head nouns of "which/what NOUN" phrases. Nouns not listed fall back to their suffix
 # ("-ist", "-ian": people) and then to "thing".
 _NOUNS: dict[str, tuple[str, ...]] = {
@@ -536,6 +541,11 @@ class Expectation:
         """spaCy entity labels an answer of this kind may have (empty when kind is None)."""
         return LABELS.get(self.kind or "", frozenset())
 
+    @property
+    def firm_labels(self) -> frozenset[str]:
+        """The labels a phrase needs to be stated on the sentence ranking alone."""
+        return FIRM_LABELS.get(self.kind or "", self.labels)
+
 
 def _last_clause(question: str) -> str:
     """The part that asks: news quizzes lead with context ("X died this week. When did…")."""
@@ -555,6 +565,11 @@ def _noun_kind(words: list[str]) -> tuple[str, str | None]:
     if head and re.search(r"(ist|ian|eer|ant)s?$", head):
         return "person", head
     return "thing", head
+
+
+def names_a_kind(word: str) -> bool:
+    """True for a noun that names the kind of answer ("share", "fee", "year", "automaker")."""
+    return word.lower() in _NOUN_KIND
 
 
 @cache
@@ -594,8 +609,52 @@ def _what_is(rest: str) -> Expectation:
     words = [w for w in words if w.lower() not in ("is", "are", "was", "were", "the", "a", "an")]
     if words and words[0].lower() in ("name", "names", "title"):
         return Expectation("thing", words[0].lower())
+    # The noun phrase's last listed noun: "the project manager's fee" asks for a fee.
+    phrase = []
+    for word in words:
+        if word.lower() in _PHRASE_ENDS:
+            break
+        phrase.append(word)
+    named = [w.lower() for w in phrase[:4] if w.lower() in _NOUN_KIND]
+    if named:
+        return Expectation(_NOUN_KIND[named[-1]], named[-1])
     kind, head = _noun_kind(words[:2])
     return Expectation(kind if head and head in _NOUN_KIND else "thing", head)
+
+
+# Words that end the noun phrase after "What is the …".
+_PHRASE_ENDS = frozenset(
+    [
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "to",
+        "from",
+        "by",
+        "with",
+        "that",
+        "which",
+        "who",
+        "whose",
+        "when",
+        "where",
+        "after",
+        "before",
+        "did",
+        "does",
+        "do",
+        "will",
+        "would",
+        "has",
+        "have",
+        "had",
+        "can",
+        "could",
+        "should",
+    ]
+)
 
 
 def _cloze(clause: str) -> Expectation:

@@ -193,8 +193,18 @@ def _distance(before: list[str], after: list[str], question_words: QuestionWords
 
 def phrase(sentence: str, span: Span) -> str:
     """The short answer as stated: the span, with a date's "by"/"until" that changes it."""
-    lead = _DATE_LEAD.search(sentence[: span.start]) if span.label == "DATE" else None
-    return sentence[lead.start() if lead else span.start : span.end]
+    start = span.start
+    if span.label == "DATE":
+        lead = _DATE_LEAD.search(sentence[:start])
+        start = lead.start() if lead else start
+    elif span.label == "MONEY":
+        # spaCy leaves the currency sign out of some amounts ("$" of "$250,000").
+        sign = _CURRENCY.search(sentence[:start])
+        start = sign.start() if sign else start
+    return sentence[start : span.end]
+
+
+_CURRENCY = re.compile(r"(?:US|A|C|NZ|HK)?[$€£¥₹]\s?$")
 
 
 def supporting(span: Span, texts_by_doc: dict[str, str], own_doc: str) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from rag.answering.spans import spans_of
@@ -39,3 +42,14 @@ def test_names_with_inner_capitals_and_apostrophes_are_one_name(name: str) -> No
 def test_plain_noun_phrases_are_candidates_too() -> None:
     found = _found("A diner found a rare purple pearl in a plate of clams.")
     assert found.get("rare purple pearl") == "NOUN"
+
+
+def test_finding_spans_does_not_import_torch() -> None:
+    # thinc imports torch when it is installed; the query path must not pay for it.
+    code = (
+        "import sys; from rag.answering.spans import spans_of; "
+        "assert spans_of(['Skaters must be 17 years old.'])[0]; "
+        "print(sorted(m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

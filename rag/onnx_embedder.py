@@ -1,0 +1,210 @@
+"""The same all-MiniLM-L6-v2 through onnxruntime: embedding a question without importing torch.
+
+Importing torch, transformers and sentence-transformers costs ~7 s of a cold `rag ask` that
+embeds one short question. The model is exported once to ONNX (fp32, the same weights; at
+`make setup` or at the first index, where torch is loaded anyway) into an `onnx/` folder
+beside the model files, and queries run it with onnxruntime (which Chroma installs) and the
+model's own `tokenizer.json` through `tokenizers`. Mean pooling and L2 normalisation as in the
+model's sentence-transformers config; vectors match the torch fp32 ones (cosine ≥ 0.999,
+tested). Never downloaded: without an export, queries fall back to sentence-transformers.
+
+    python -m rag.onnx_embedder          # export for the installed model (idempotent)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import warnings
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rag.embedder import DIMENSIONS, Embedder, SentenceEmbedder, default_model_path
+from rag.errors import ModelNotFoundError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from rag.settings import Settings
+
+ONNX_FILE = Path("onnx") / "model.onnx"
+MAX_TOKENS = 256  # the model's sentence_bert_config.json; read from there when present
+
+
+def onnx_path(model: Path) -> Path:
+    """Where the export of the model folder `model` lives."""
+    return model / ONNX_FILE
+
+
+def _fingerprint(model: Path) -> dict[str, int]:
+    # Size and mtime of the weights: a reinstalled or changed model invalidates the export.
+    weights = next((model / n for n in ("model.safetensors", "pytorch_model.bin")), model)
+    if not weights.exists():
+        return {}
+    stat = weights.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def exported(model: Path) -> bool:
+    """True when `model` has an up-to-date ONNX export."""
+    sidecar = onnx_path(model).with_suffix(".json")
+    if not onnx_path(model).is_file() or not sidecar.is_file():
+        return False
+    try:
+        return json.loads(sidecar.read_text(encoding="utf-8")) == _fingerprint(model)
+    except (OSError, ValueError):
+        return False
+
+
+def export(model: Path | None = None) -> Path:
+    """Export the model folder to ONNX (fp32) beside its files, unless already done; the
+    file's path. Needs torch and the `onnx` package; written atomically."""
+    model = model or default_model_path()
+    target = onnx_path(model)
+    if exported(model):
+        return target
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.set_verbosity_error()
+    network = AutoModel.from_pretrained(str(model), torch_dtype=torch.float32).eval()
+
+    class Hidden(torch.nn.Module):
+        """The encoder's last hidden state: pooling stays outside, as in sentence-transformers."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.network = network
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            out = self.network(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )
+            return out.last_hidden_state
+
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    sample = torch.ones((2, 8), dtype=torch.long)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tracer's notes on shapes: all dynamic here
+            torch.onnx.export(
+                Hidden(),
+                (sample, sample, torch.zeros_like(sample)),
+                str(partial),
+                input_names=names,
+                output_names=["hidden"],
+                dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "hidden"]},
+                opset_version=17,
+                dynamo=False,
+            )
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    sidecar = target.with_suffix(".json")
+    sidecar.write_text(json.dumps(_fingerprint(model)), encoding="utf-8")
+    return target
+
+
+class OnnxEmbedder:
+    """all-MiniLM-L6-v2 through onnxruntime; needs `export()` to have run for the model."""
+
+    def __init__(self, model: Path | None = None, batch_size: int = 64) -> None:
+        self.model_path = model or default_model_path()
+        if not exported(self.model_path):
+            raise ModelNotFoundError(
+                f"No ONNX export of {self.model_path}; run `python -m rag.onnx_embedder`"
+            )
+        self.batch_size = batch_size
+        self._lock = threading.Lock()  # a tokenizer with padding set is not shared safely
+
+    @cached_property
+    def _session(self) -> Any:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        return onnxruntime.InferenceSession(
+            str(onnx_path(self.model_path)), options, providers=["CPUExecutionProvider"]
+        )
+
+    @cached_property
+    def _tokenizer(self) -> Any:
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
+        tokenizer.enable_truncation(self.max_tokens)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token, not a secret
+        return tokenizer
+
+    @cached_property
+    def max_tokens(self) -> int:
+        """The model's input limit in its own word pieces; longer input is truncated."""
+        config = self.model_path / "sentence_bert_config.json"
+        if config.is_file():
+            return int(json.loads(config.read_text(encoding="utf-8")).get("max_seq_length", 256))
+        return MAX_TOKENS
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        rows = []
+        with self._lock:
+            for start in range(0, len(texts), self.batch_size):
+                rows.append(self._batch(list(texts[start : start + self.batch_size])))
+        vectors = np.concatenate(rows)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+    def _batch(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        types = np.array([e.type_ids for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        (hidden,) = self._session.run(["hidden"], feeds)
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return pooled.astype(np.float32)
+
+
+def query_embedder(settings: Settings) -> Embedder:
+    """The embedder for questions and answer sentences: ONNX when the model has an export
+    (no torch import), else sentence-transformers with the ingestion settings."""
+    model = Path(settings.embed_model) if settings.embed_model else None
+    try:
+        return OnnxEmbedder(model or default_model_path(), settings.embed_batch_size)
+    except ModelNotFoundError:
+        return SentenceEmbedder(
+            settings.embed_model, settings.embed_dtype, settings.embed_batch_size
+        )
+
+
+def main() -> int:
+    """Export the installed (or RAG_EMBED_MODEL) model; prints where."""
+    from rag.offline import go_offline
+    from rag.settings import load_settings
+
+    go_offline()
+    settings = load_settings()
+    try:
+        path = export(Path(settings.embed_model) if settings.embed_model else None)
+    except ModelNotFoundError as error:
+        print(f"rag.onnx_embedder: {error}", file=sys.stderr)
+        return 2
+    print(f"ONNX export: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
