@@ -154,15 +154,39 @@ class ExtractiveAnswerer:
         if best < ABSTAIN_BELOW:
             return abstention(question, passages, confidence(best))
         chosen = [ranked[0][0]]
-        # A factoid whose best phrase is unsure on its own: it is still stated as the fact
-        # when its sentence is one that answers (often not the first, which may restate the
-        # question) and it carries a label firm for the kind asked for.
-        scores = {(c.passage.doc_id, c.start): score for c, score in ranked}
-        pick, _ = self._best(found)
-        if pick is not None and pick.features[0] == 1.0 and pick.span.label in expect.firm_labels:
-            score = scores.get((pick.sentence.passage.doc_id, pick.sentence.start), 0.0)
-            if score >= ABSTAIN_BELOW:
-                return short_answer(question, pick, confidence(score), passages)
+        follow_on = _next_sentence(chosen[0], every)
+        # The lead says "spoke with Pakistan's top military official"; the next sentence
+        # names him. News spreads one answer over two sentences often enough.
+        spread = (
+            follow_on is not None
+            and read.kind is not None
+            and not read.expects(chosen[0].text)
+            and read.expects(follow_on.text)
+        )
+        # A factoid whose best phrase is unsure on its own: the likeliest phrase with a label
+        # firm for the kind asked for, among the sentences that answer (often not the first,
+        # which may restate the question), is stated as the fact.
+        answering = {_key(c): score for c, score in ranked if score >= ABSTAIN_BELOW}
+        if spread and follow_on is not None:
+            answering.setdefault(_key(follow_on), best)
+        stated = [
+            p
+            for p in found
+            if p.features[0] == 1.0
+            and p.span.label in expect.firm_labels
+            and _key(p.sentence) in answering
+        ]
+        if stated:
+            pick = stated[int(np.argmax(self.model.logits(np.array([p.features for p in stated]))))]
+            if spread and follow_on is not None and _key(pick.sentence) == _key(follow_on):
+                both = cited_answer(question, [chosen[0], follow_on], passages, confidence(best))
+                lead = pick.short[0].upper() + pick.short[1:]
+                return replace(both, text=f"{lead} [2]. {both.text}", short=pick.short)
+            conf = confidence(answering[_key(pick.sentence)])
+            return short_answer(question, pick, conf, passages)
+        if spread and follow_on is not None:
+            chosen.append(follow_on)
+            return cited_answer(question, chosen, passages, confidence(best))
         if len(ranked) > 1 and ranked[1][1] >= best * SECOND_SENTENCE_RATIO:
             chosen.append(ranked[1][0])
             if chosen[0].passage.doc_id == chosen[1].passage.doc_id:
@@ -318,6 +342,23 @@ def cited_answer(
     citations = [citation_for(candidate, n) for n, candidate in enumerate(chosen, 1)]
     text = " ".join(f"{c.quote} [{c.number}]" for c in citations)
     return Answer(question, text, False, conf, citations, list(passages))
+
+
+def _key(candidate: Candidate) -> tuple[str, int]:
+    return candidate.passage.doc_id, candidate.start
+
+
+def _next_sentence(candidate: Candidate, pool: Sequence[Candidate]) -> Candidate | None:
+    """The sentence right after `candidate` in its article, if it is in `pool`."""
+    return next(
+        (
+            other
+            for other in pool
+            if other.passage.doc_id == candidate.passage.doc_id
+            and 0 <= other.start - candidate.end <= 3
+        ),
+        None,
+    )
 
 
 def _without_head(read: Question, expect: Expectation) -> Question:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from rag.imports import hidden
 from rag.offline import go_offline
 
 _LINE = re.compile(r"[^\n]+")
@@ -15,7 +16,8 @@ def _punkt():
     # The trained English model (bundled with llama-index) knows "U.S." is no sentence end;
     # llama-index's own default is an untrained Punkt that splits there.
     go_offline()
-    from nltk.tokenize.punkt import PunktTokenizer
+    with hidden("sklearn", "scipy"):  # nltk's init imports both; Punkt uses neither
+        from nltk.tokenize.punkt import PunktTokenizer
 
     return PunktTokenizer("english")
 

@@ -52,9 +52,9 @@ LABELS: dict[str, frozenset[str]] = {
 KINDS = tuple(LABELS)
 
 # The labels stated without the phrase model's confidence, when the sentence ranking alone
-# picks the phrase: a "who" answer may be a country, but "Pakistan" for "Who did Austin
-# speak with?" is the place of the person asked for.
-FIRM_LABELS: dict[str, frozenset[str]] = {"who": frozenset({"PERSON", "ORG"})}
+# picks the phrase: a "who" answer may be a country or a team, but "Pakistan" (or spaCy's
+# ORG "Defense") for "Who did Austin speak with?" is not the person asked for.
+FIRM_LABELS: dict[str, frozenset[str]] = {"who": frozenset({"PERSON"}), "thing": frozenset()}
 
 # Head nouns of "which/what NOUN" phrases. Nouns not listed fall back to their suffix
 # ("-ist", "-ian": people) and then to "thing".

