@@ -28,13 +28,18 @@ def _where(title: str, outlet: str | None, published: str | None) -> str:
     return ", ".join(one_line(part) for part in (title, outlet, published) if part)
 
 
+# "By September 11 [1]. The withdrawal…": the short answer and its marker, then the quote.
+_SHORT_LEAD = re.compile(r"(.*?\[\d+\])\. ")
+
+
 def answer(reply: Answer) -> str:
     """The answer, then one line per citation with its exact quote and source."""
     lines = [f"note: {plain(reply.notice)}\n"] if reply.notice else []
-    head, marker, rest = plain(reply.text).partition("[1]. ")
-    if reply.short and marker:
-        # The fact on a line of its own, the sentence that states it beneath.
-        lines += [f"{head}[1]", "", textwrap.fill(rest, 100)]
+    text = plain(reply.text)
+    split = _SHORT_LEAD.match(text)
+    if reply.short and split:
+        # The fact on a line of its own, the sentence(s) that state it beneath.
+        lines += [split.group(1), "", textwrap.fill(text[split.end() :], 100)]
     else:
         lines.append(textwrap.fill(plain(reply.text), 100))
     unsupported = [s for s in reply.sentences if not s.supported]

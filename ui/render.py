@@ -58,16 +58,21 @@ def chat_message(
     return body
 
 
+# "By September 11 [1]. The withdrawal…": the short answer and its marker, then the quote.
+_SHORT_LEAD = re.compile(r"(.*?\[\d+\])\. ")
+
+
 def answer_message(answer: Answer, turn: int) -> str:
     """A finished answer: its notice, then its text; a generated sentence no article supports
     is marked as such, with the reason on hover."""
     notice = f'<div class="notice">{escape(answer.notice)}</div>' if answer.notice else ""
-    lead, marker, quote = answer.text.partition("[1]. ")
-    if answer.short and marker and not answer.abstained:
-        # The fact first and large, the sentence that states it beneath.
-        short = chat_message(lead + "[1]", turn, citations=answer.citations)
-        said = chat_message(quote, turn, citations=answer.citations)
-        return f'{notice}<div class="short-answer">{short}</div><div class="quote">{said}</div>'
+    split = _SHORT_LEAD.match(answer.text)
+    if answer.short and split and not answer.abstained:
+        # The fact first and large, the sentence(s) that state it beneath; the line break
+        # between them survives the chat's copy button.
+        short = chat_message(split.group(1), turn, citations=answer.citations)
+        said = chat_message(answer.text[split.end() :], turn, citations=answer.citations)
+        return f'{notice}<div class="short-answer">{short}</div>\n\n<div class="quote">{said}</div>'
     if answer.abstained or not answer.sentences:
         body = chat_message(answer.text, turn, answer.abstained, answer.citations)
         return notice + body

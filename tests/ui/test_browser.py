@@ -122,5 +122,8 @@ def test_copying_an_answer_gives_plain_text_with_its_markers(
     browser.find_elements(By.CSS_SELECTOR, "#chat button[aria-label='Copy message']")[-1].click()
     read = "const done = arguments[0]; navigator.clipboard.readText().then(done, String)"
     copied = WebDriverWait(browser, PAGE_WAIT_S).until(lambda d: d.execute_async_script(read))
-    assert copied.startswith("The withdrawal, which starts Saturday")
+    # The short answer on a line of its own, then the sentence that states it.
+    short, _, quote = copied.partition("\n")
+    assert short.strip() == "By September 11 [1]", copied
+    assert quote.strip().startswith("The withdrawal, which starts Saturday"), copied
     assert copied.endswith("longest war. [1]"), copied
