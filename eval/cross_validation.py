@@ -15,7 +15,7 @@ from eval.fit import collect, cross_validate, describe, fit, folds
 from eval.plots import draw_plots
 from eval.report import build_summary, code_version, write_outputs
 from eval.runner import evaluate, write_results
-from eval.systems import AssistantSystem
+from eval.systems import NAMES, AssistantSystem
 from rag.answering.short import MODEL_FILE
 from rag.assistant import Assistant
 from rag.embedder import CachedEmbedder
@@ -33,7 +33,7 @@ def cross_validated_run(experiment: Experiment, out: Path, k: int, save: bool) -
     rows = collect(assistant, items, experiment.progress)
     models = cross_validate(rows, k)
     fold_of = dict(zip((item.id for item in items), folds(items, k), strict=True))
-    system = AssistantSystem(f"hybrid, {k}-fold", assistant)
+    system = AssistantSystem(f"{NAMES[settings.retrieval]}, {k}-fold", assistant)
     results = []
     for fold, model in enumerate(models):
         assistant.extractive.model = model
