@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Sequence
 
 from rag import Answer, ArticleInfo, Passage
+from rag.answers import split_short
 
 # Article text is untrusted: an escape sequence in it could move the cursor, retitle the
 # terminal or print a hyperlink (OSC 8). Control characters are shown as codes instead.
@@ -28,18 +29,14 @@ def _where(title: str, outlet: str | None, published: str | None) -> str:
     return ", ".join(one_line(part) for part in (title, outlet, published) if part)
 
 
-# "By September 11 [1]. The withdrawal…": the short answer and its marker, then the quote.
-_SHORT_LEAD = re.compile(r"(.*?\[\d+\])\. ")
-
-
 def answer(reply: Answer) -> str:
     """The answer, then one line per citation with its exact quote and source."""
     lines = [f"note: {plain(reply.notice)}\n"] if reply.notice else []
     text = plain(reply.text)
-    split = _SHORT_LEAD.match(text)
+    split = split_short(text)
     if reply.short and split:
         # The fact on a line of its own, the sentence(s) that state it beneath.
-        lines += [split.group(1), "", textwrap.fill(text[split.end() :], 100)]
+        lines += [split[0], "", textwrap.fill(split[1], 100)]
     else:
         lines.append(textwrap.fill(plain(reply.text), 100))
     unsupported = [s for s in reply.sentences if not s.supported]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
@@ -94,3 +95,14 @@ class Answerer(Protocol):
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         """Answer `question` from `passages` only."""
         ...
+
+
+# "By September 11 [1]. The withdrawal…": the short answer and its marker, then the quote.
+_SHORT_LEAD = re.compile(r"(.*?\[\d+\])\. ")
+
+
+def split_short(text: str) -> tuple[str, str] | None:
+    """An answer text that leads with its short answer, as (short with its marker, the rest);
+    None for one that does not."""
+    match = _SHORT_LEAD.match(text)
+    return (match.group(1), text[match.end() :]) if match else None

@@ -154,20 +154,21 @@ class ExtractiveAnswerer:
         if best < ABSTAIN_BELOW:
             return abstention(question, passages, confidence(best))
         chosen = [ranked[0][0]]
-        follow_on = _next_sentence(chosen[0], every)
         # The lead says "spoke with Pakistan's top military official"; the next sentence
         # names him. News spreads one answer over two sentences often enough.
-        spread = (
+        follow_on = _next_sentence(chosen[0], every)
+        if not (
             follow_on is not None
             and read.kind is not None
             and not read.expects(chosen[0].text)
             and read.expects(follow_on.text)
-        )
+        ):
+            follow_on = None
         # A factoid whose best phrase is unsure on its own: the likeliest phrase with a label
         # firm for the kind asked for, among the sentences that answer (often not the first,
         # which may restate the question), is stated as the fact.
         answering = {_key(c): score for c, score in ranked if score >= ABSTAIN_BELOW}
-        if spread and follow_on is not None:
+        if follow_on is not None:
             answering.setdefault(_key(follow_on), best)
         stated = [
             p
@@ -178,15 +179,12 @@ class ExtractiveAnswerer:
         ]
         if stated:
             pick = stated[int(np.argmax(self.model.logits(np.array([p.features for p in stated]))))]
-            if spread and follow_on is not None and _key(pick.sentence) == _key(follow_on):
-                both = cited_answer(question, [chosen[0], follow_on], passages, confidence(best))
-                lead = pick.short[0].upper() + pick.short[1:]
-                return replace(both, text=f"{lead} [2]. {both.text}", short=pick.short)
+            if follow_on is not None and _key(pick.sentence) == _key(follow_on):
+                return short_answer(question, pick, confidence(best), passages, chosen[0])
             conf = confidence(answering[_key(pick.sentence)])
             return short_answer(question, pick, conf, passages)
-        if spread and follow_on is not None:
-            chosen.append(follow_on)
-            return cited_answer(question, chosen, passages, confidence(best))
+        if follow_on is not None:
+            return cited_answer(question, [chosen[0], follow_on], passages, confidence(best))
         if len(ranked) > 1 and ranked[1][1] >= best * SECOND_SENTENCE_RATIO:
             chosen.append(ranked[1][0])
             if chosen[0].passage.doc_id == chosen[1].passage.doc_id:
@@ -370,12 +368,19 @@ def _without_head(read: Question, expect: Expectation) -> Question:
     return replace(read, terms=frozenset(kept)) if kept else read
 
 
-def short_answer(question: str, pick: Phrase, chance: float, passages: Sequence[Passage]) -> Answer:
-    """The fact first ("By September 11 [1]."), then the sentence that states it."""
-    citation = citation_for(pick.sentence, 1)
+def short_answer(
+    question: str,
+    pick: Phrase,
+    chance: float,
+    passages: Sequence[Passage],
+    lead_in: Candidate | None = None,
+) -> Answer:
+    """The fact first ("By September 11 [1]."), then the sentence that states it, after the
+    sentence that leads in to it when there is one."""
+    sentences = [lead_in, pick.sentence] if lead_in is not None else [pick.sentence]
+    quoted = cited_answer(question, sentences, passages, chance)
     lead = pick.short[0].upper() + pick.short[1:]
-    text = f"{lead} [1]. {citation.quote} [1]"
-    return Answer(question, text, False, chance, [citation], list(passages), short=pick.short)
+    return replace(quoted, text=f"{lead} [{len(sentences)}]. {quoted.text}", short=pick.short)
 
 
 def citation_for(candidate: Candidate, number: int) -> Citation:

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from rag import Answer, ArticleInfo, Citation, IndexReport, Passage, Settings
+from rag.answers import split_short
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # Only what would turn article text into formatting; each escape shows up in a copied message.
@@ -58,20 +59,16 @@ def chat_message(
     return body
 
 
-# "By September 11 [1]. The withdrawal…": the short answer and its marker, then the quote.
-_SHORT_LEAD = re.compile(r"(.*?\[\d+\])\. ")
-
-
 def answer_message(answer: Answer, turn: int) -> str:
     """A finished answer: its notice, then its text; a generated sentence no article supports
     is marked as such, with the reason on hover."""
     notice = f'<div class="notice">{escape(answer.notice)}</div>' if answer.notice else ""
-    split = _SHORT_LEAD.match(answer.text)
+    split = split_short(answer.text)
     if answer.short and split and not answer.abstained:
         # The fact first and large, the sentence(s) that state it beneath; the line break
         # between them survives the chat's copy button.
-        short = chat_message(split.group(1), turn, citations=answer.citations)
-        said = chat_message(answer.text[split.end() :], turn, citations=answer.citations)
+        short = chat_message(split[0], turn, citations=answer.citations)
+        said = chat_message(split[1], turn, citations=answer.citations)
         return f'{notice}<div class="short-answer">{short}</div>\n\n<div class="quote">{said}</div>'
     if answer.abstained or not answer.sentences:
         body = chat_message(answer.text, turn, answer.abstained, answer.citations)
