@@ -19,7 +19,7 @@ from eval.systems import NAMES, AssistantSystem
 from rag.answering.short import MODEL_FILE
 from rag.assistant import Assistant
 from rag.embedder import CachedEmbedder
-from rag.news_index import NewsIndex
+from rag.store.news_index import NewsIndex
 
 
 def cross_validated_run(experiment: Experiment, out: Path, k: int, save: bool) -> dict[str, Any]:

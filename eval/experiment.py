@@ -20,8 +20,8 @@ from eval.report import about_run, build_summary, code_version, write_outputs
 from eval.runner import evaluate, write_results
 from eval.systems import AssistantSystem, System
 from rag.embedder import SentenceEmbedder
-from rag.news_index import NewsIndex
 from rag.settings import Settings
+from rag.store.news_index import NewsIndex
 
 BASELINE_MODES = ("lexical", "dense", "hybrid")  # rag.settings.RETRIEVAL_MODES, table order
 

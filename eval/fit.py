@@ -46,7 +46,7 @@ def collect(assistant: Assistant, items: Sequence[Item], progress: bool = True) 
     from tqdm import tqdm
 
     from rag.answering.expectation import expectation
-    from rag.dates import parse_as_of
+    from rag.time.dates import parse_as_of
 
     rows = []
     for item in tqdm(items, desc="Phrases", unit=" questions", disable=not progress):

@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from eval.systems import DEPTH, Run
+from rag.answering.extractive import ExtractiveAnswerer
 from rag.answers import Passage
 from rag.conversation import Message, standalone_question
 from rag.documents import Article, content_hash
 from rag.embedder import CachedEmbedder, Embedder
-from rag.extractive import ExtractiveAnswerer
-from rag.news_index import ArticleInfo, NewsIndex
 from rag.settings import Settings
+from rag.store.news_index import ArticleInfo, NewsIndex
 
 NAME = "llama-index default"
 TOP_K = 2  # llama-index's default similarity_top_k

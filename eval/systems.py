@@ -16,8 +16,8 @@ from rag.answers import Answer, Passage
 from rag.assistant import Assistant
 from rag.conversation import Message, standalone_question
 from rag.embedder import CachedEmbedder, Embedder
-from rag.news_index import NewsIndex
 from rag.settings import Settings
+from rag.store.news_index import NewsIndex
 
 if TYPE_CHECKING:
     pass

@@ -26,7 +26,7 @@ from index.pipeline import index_paths
 from rag import Assistant, Settings
 from rag.documents import searchable_text
 from rag.embedder import SentenceEmbedder
-from rag.news_index import NewsIndex
+from rag.store.news_index import NewsIndex
 
 BENCH = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "realtimeqa"
 

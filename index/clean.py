@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.dates import to_iso_date
+from rag.time.dates import to_iso_date
 
 # Calls to action are only boilerplate when short: a long sentence about a donation is news.
 CTA_MAX_WORDS = 14

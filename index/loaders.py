@@ -25,9 +25,9 @@ from urllib.parse import urlsplit
 
 from index.clean import CleanedText, clean_body, clean_text
 from index.markup import Metadata, read_html, read_markdown
-from rag.dates import to_iso_date
 from rag.documents import Article
 from rag.errors import InputError
+from rag.time.dates import to_iso_date
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
 TITLE_MAX_CHARS = 80

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.dates import to_iso_date
 from rag.errors import InputError
+from rag.time.dates import to_iso_date
 
 
 @dataclass(frozen=True)

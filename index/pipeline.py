@@ -19,8 +19,8 @@ from rag.documents import Article, Chunk, searchable_text
 from rag.embedder import Embedder, SentenceEmbedder
 from rag.errors import InputError
 from rag.ingestion import IndexReport
-from rag.news_index import ArticleUpdate, IndexWriter, NewsIndex
 from rag.settings import Settings
+from rag.store.news_index import ArticleUpdate, IndexWriter, NewsIndex
 
 EMBED_BATCH = 256  # chunks gathered across articles before one call to the model; also the
 # most embedded at once, so a long article is embedded and stored in batches of this many

@@ -17,8 +17,8 @@ from rag.errors import (
     RagError,
 )
 from rag.ingestion import Indexer, IndexReport
-from rag.news_index import ArticleInfo
 from rag.settings import Settings, load_settings
+from rag.store.news_index import ArticleInfo
 
 __all__ = [
     "Answer",

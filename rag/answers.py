@@ -48,7 +48,7 @@ class Citation:
 
 @dataclass(frozen=True)
 class SentenceCheck:
-    """One sentence of a generated answer and what supports it (see rag.verification)."""
+    """One sentence of a generated answer and what supports it (see rag.answering.verification)."""
 
     text: str  # the sentence without its [n] markers, stripped
     citations: tuple[int, ...]  # numbers of the Answer's citations that support it

@@ -16,18 +16,18 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from rag.answering.extractive import ExtractiveAnswerer
+from rag.answering.generative import GenerativeAnswerer
 from rag.answers import Answer, Answerer, Passage, final_answer
 from rag.conversation import Message, standalone_question
-from rag.dates import parse_as_of
 from rag.embedder import CachedEmbedder, Embedder
 from rag.errors import ConfigError, LLMError
-from rag.extractive import ExtractiveAnswerer
-from rag.generative import GenerativeAnswerer
 from rag.llm import open_model
-from rag.news_index import ArticleInfo, NewsIndex
 from rag.onnx_embedder import query_embedder
-from rag.retrieval import HybridRetriever
+from rag.retrieval.hybrid import HybridRetriever
 from rag.settings import Settings, load_settings
+from rag.store.news_index import ArticleInfo, NewsIndex
+from rag.time.dates import parse_as_of
 
 NOTHING_INDEXED = (
     "No articles are indexed yet, so there is nothing to answer from. Add some with "

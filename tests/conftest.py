@@ -14,7 +14,7 @@ import pytest
 from index.pipeline import index_paths
 from rag import Assistant, Settings
 from rag.embedder import SentenceEmbedder
-from rag.news_index import NewsIndex
+from rag.store.news_index import NewsIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -25,8 +25,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from index.pipeline import PipelineIndexer
     from rag import Assistant, RagError, load_settings
     from rag.embedder import CachedEmbedder, SentenceEmbedder
-    from rag.news_index import NewsIndex
     from rag.onnx_embedder import query_embedder
+    from rag.store.news_index import NewsIndex
 
     try:
         settings = load_settings(index_dir=args.index, ui_host=args.host, ui_port=args.port)

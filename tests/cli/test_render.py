@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from cli import render
 from rag import Answer
+from rag.answering.generative import WITHDRAWN
 from rag.answers import SentenceCheck
-from rag.generative import WITHDRAWN
 
 
 def test_a_withdrawn_reply_shows_the_notice_the_abstention_and_what_was_withdrawn() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from index.pipeline import EMBED_BATCH, index_paths, remove_articles
-from rag.news_index import NewsIndex
 from rag.settings import Settings
+from rag.store.news_index import NewsIndex
 from tests.conftest import BAJWA_DOC, ROOT, WITHDRAWAL_DOC, HashEmbedder
 
 
@@ -131,7 +131,7 @@ def test_readers_use_the_last_complete_index_while_a_write_is_under_way(
 def test_incremental_upkeep_matches_a_full_rebuild(
     seeds_copy: Path, tmp_path: Path, embedder
 ) -> None:
-    from rag.news_index import _derive
+    from rag.store.news_index import _derive
 
     folder = tmp_path / "ix"
     index_paths([seeds_copy], folder, embedder=embedder, progress=False)
@@ -225,7 +225,7 @@ _KILLED_WRITER = """
 import os, signal, sys
 from pathlib import Path
 from index.pipeline import index_paths
-from rag.news_index import IndexWriter
+from rag.store.news_index import IndexWriter
 from rag.settings import Settings
 from tests.conftest import HashEmbedder
 

@@ -9,7 +9,7 @@ import pytest
 
 from index.pipeline import index_paths
 from rag import Assistant, ConfigError, IndexNotFoundError, Settings
-from rag.news_index import NewsIndex
+from rag.store.news_index import NewsIndex
 from tests.conftest import BAJWA_DOC, SEEDS, WITHDRAWAL_DOC
 
 

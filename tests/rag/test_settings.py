@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.dates import parse_as_of, to_iso_date
 from rag.errors import ConfigError
 from rag.settings import Settings, load_settings
+from rag.time.dates import parse_as_of, to_iso_date
 
 
 def test_environment_then_arguments_win(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

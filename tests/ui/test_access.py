@@ -12,7 +12,7 @@ from gradio_client import Client
 
 from index.pipeline import PipelineIndexer
 from rag import Assistant, Settings
-from rag.news_index import NewsIndex
+from rag.store.news_index import NewsIndex
 from tests.ui.conftest import free_port
 from ui.app import build_app, launch_options
 

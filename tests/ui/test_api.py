@@ -93,6 +93,6 @@ def test_removing_an_article_from_the_browser(
 
 
 def _chunk_count(index_dir: Path) -> int:
-    from rag.news_index import NewsIndex
+    from rag.store.news_index import NewsIndex
 
     return sum(len(a.chunk_ids) for a in NewsIndex.open(index_dir).articles().values())

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from index.pipeline import PipelineIndexer
-from rag.news_index import NewsIndex
 from rag.settings import Settings
+from rag.store.news_index import NewsIndex
 from tests.conftest import WITHDRAWAL_DOC
 from ui.uploads import add_uploads
 

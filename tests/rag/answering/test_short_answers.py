@@ -10,7 +10,7 @@ import pytest
 from index.pipeline import index_paths
 from rag import Assistant, Settings
 from rag.embedder import SentenceEmbedder
-from rag.news_index import NewsIndex
+from rag.store.news_index import NewsIndex
 from tests.conftest import SEEDS, WITHDRAWAL_DOC
 
 LIBRARY = (

@@ -8,9 +8,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from rag.answering.verification import SUPPORT_THRESHOLD, says_not_in_articles, verify
 from rag.answers import Citation
 from rag.embedder import SentenceEmbedder
-from rag.verification import SUPPORT_THRESHOLD, says_not_in_articles, verify
 from tests.conftest import SEEDS, WITHDRAWAL_DOC
 
 TITLE = "Pakistan, US Discuss Afghan Drawdown, Regional Security"

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from rag.answers import Passage
 from rag.embedder import Embedder
 from rag.errors import ConfigError
-from rag.news_index import NewsIndex
 from rag.settings import RETRIEVAL_MODES
-from rag.store import StoredChunk
+from rag.store.chroma import StoredChunk
+from rag.store.news_index import NewsIndex
 
 RRF_K = 60  # the constant of Cormack et al. (2009); flattens the head of each ranking
 

@@ -8,9 +8,9 @@ import pytest
 
 from rag import Assistant, ConfigError, Settings
 from rag.embedder import SentenceEmbedder
-from rag.news_index import NewsIndex
-from rag.retrieval import HybridRetriever
+from rag.retrieval.hybrid import HybridRetriever
 from rag.settings import load_settings
+from rag.store.news_index import NewsIndex
 from tests.conftest import WITHDRAWAL_DOC
 
 

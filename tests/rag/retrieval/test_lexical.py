@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from rag.lexical import LexicalIndex
+from rag.retrieval.lexical import LexicalIndex
 
 TEXTS = [
     "The withdrawal starts Saturday and ends by September 11.",

@@ -21,13 +21,13 @@ from rag.embedder import Embedder
 from rag.question import ANSWER_PATTERNS, terms
 from rag.sentences import sentence_spans
 
-# Cosine (all-MiniLM-L6-v2) between an answer sentence and an evidence sentence, at or above
-# which the evidence may support it. Set by hand on tests/rag/test_verification.py's evidence:
-# faithful paraphrases scored 0.46-0.88 ("The troops leave on Saturday." 0.46, "This ends the
-# war." 0.48), sentences on the topic that the evidence does not state 0.42-0.44 ("The meeting
-# will discuss the withdrawal." 0.42), unrelated ones below 0.35. Similarity is only a topic
-# filter (a made-up "2,500 troops were killed" still scores 0.55); the number, date and name
-# checks catch the errors that matter most.
+# Cosine (all-MiniLM-L6-v2) between an answer sentence and an evidence sentence, at or above which
+# the evidence may support it. Set by hand on the evidence of
+# tests/rag/answering/test_verification.py: faithful paraphrases scored 0.46-0.88 ("The troops leave
+# on Saturday." 0.46, "This ends the war." 0.48), sentences on the topic that the evidence does not
+# state 0.42-0.44 ("The meeting will discuss the withdrawal." 0.42), unrelated ones below 0.35.
+# Similarity is only a topic filter (a made-up "2,500 troops were killed" still scores 0.55); the
+# number, date and name checks catch the errors that matter most.
 SUPPORT_THRESHOLD = 0.45
 
 # A marker is a short bracketed group: "[1]", "[1, 2]", "[x]", "[-1]". Longer groups such as

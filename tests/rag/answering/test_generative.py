@@ -16,8 +16,14 @@ import pytest
 
 from index.pipeline import index_paths
 from rag import Answer, Assistant, Settings
-from rag.generative import NOT_IN_ARTICLES, WITHDRAWN, GenerativeAnswerer, prompt, select_evidence
-from rag.news_index import NewsIndex
+from rag.answering.generative import (
+    NOT_IN_ARTICLES,
+    WITHDRAWN,
+    GenerativeAnswerer,
+    prompt,
+    select_evidence,
+)
+from rag.store.news_index import NewsIndex
 from tests.conftest import SEEDS, smollm2_gguf
 from tests.ui.conftest import free_port
 

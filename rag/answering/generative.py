@@ -6,8 +6,9 @@
 
 The model sees only the few sentences the extractive ranking rates highest, numbered, so the
 prompt stays short on a CPU: each costs a 1.5B model on 2 cores ~0.3 s before its first token
-(`RAG_LLM_EVIDENCE` sets how many; 6 by default). Its reply is untrusted: `rag.verification`
-re-checks every sentence and `[n]`, and a reply with no supported sentence is withdrawn.
+(`RAG_LLM_EVIDENCE` sets how many; 6 by default). Its reply is untrusted:
+`rag.answering.verification` re-checks every sentence and `[n]`, and a reply with no supported
+sentence is withdrawn.
 """
 
 from __future__ import annotations
@@ -18,13 +19,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from rag.answering.expectation import expectation
+from rag.answering.extractive import (
+    Candidate,
+    ExtractiveAnswerer,
+    TermWeights,
+    abstention,
+    citation_for,
+)
+from rag.answering.verification import says_not_in_articles, verify
 from rag.answers import Answer, Citation, Passage, final_answer
 from rag.conversation import Message
 from rag.embedder import Embedder
-from rag.extractive import Candidate, ExtractiveAnswerer, TermWeights, abstention, citation_for
 from rag.llm import LanguageModel
 from rag.settings import Settings
-from rag.verification import says_not_in_articles, verify
 
 EVIDENCE = Settings.llm_evidence  # sentences shown to the model
 NOT_IN_ARTICLES = "The articles don't say."

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from rag.documents import Article, Chunk, searchable_text
 from rag.errors import IndexNotFoundError
-from rag.lexical import LexicalIndex
-from rag.store import ChunkStore, StoredChunk
+from rag.retrieval.lexical import LexicalIndex
+from rag.store.chroma import ChunkStore, StoredChunk
 
 if TYPE_CHECKING:
     import numpy as np

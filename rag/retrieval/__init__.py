@@ -1,0 +1,1 @@
+"""Finding passages: BM25 (`lexical`), and the dense and lexical rankings fused (`hybrid`)."""

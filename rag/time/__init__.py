@@ -1,0 +1,1 @@
+"""News time: publication dates (`dates`)."""
