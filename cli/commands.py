@@ -46,13 +46,17 @@ def run_ask(args: argparse.Namespace) -> int:
     assistant = Assistant.open(args.index, load_settings(answerer=args.answerer))
     if args.question is not None:
         if args.json:
-            answer = assistant.ask(args.question, as_of=args.as_of)
+            answer = assistant.ask(
+                args.question, as_of=args.as_of, since=args.since, until=args.until
+            )
             print(json.dumps(answer.to_dict(), ensure_ascii=False))
         else:
-            parts = assistant.stream(args.question, as_of=args.as_of)
+            parts = assistant.stream(
+                args.question, as_of=args.as_of, since=args.since, until=args.until
+            )
             print(render.answer(_streamed(parts, _drafts(assistant))))
         return 0
-    return _chat(assistant, args.as_of)
+    return _chat(assistant, args)
 
 
 def _drafts(assistant: Assistant) -> bool:
@@ -71,7 +75,7 @@ def _streamed(parts: Iterator[str | Answer], live: bool) -> Answer:
     raise AssertionError("a stream ends with its Answer")
 
 
-def _chat(assistant: Assistant, as_of: str | None) -> int:
+def _chat(assistant: Assistant, args: argparse.Namespace) -> int:
     history: list[Message] = []
     print("Loading the model…", end="", flush=True)
     assistant.warm_up()
@@ -84,18 +88,33 @@ def _chat(assistant: Assistant, as_of: str | None) -> int:
             return 0
         if not question:
             continue
-        answer = _streamed(assistant.stream(question, history, as_of), _drafts(assistant))
+        parts = assistant.stream(question, history, args.as_of, args.since, args.until)
+        answer = _streamed(parts, _drafts(assistant))
         print(render.answer(answer))
         history += exchange(question, answer.text)
 
 
 def run_search(args: argparse.Namespace) -> int:
     """`rag search QUERY`"""
-    passages = Assistant.open(args.index).search(args.query, k=args.k)
+    passages = Assistant.open(args.index).search(
+        args.query, k=args.k, since=args.since, until=args.until
+    )
     if args.json:
         print(json.dumps([asdict(p) for p in passages], ensure_ascii=False))
     else:
         print(render.passages(passages))
+    return 0
+
+
+def run_timeline(args: argparse.Namespace) -> int:
+    """`rag timeline TOPIC`"""
+    events = Assistant.open(args.index).timeline(
+        args.topic, since=args.since, until=args.until, k=args.k
+    )
+    if args.json:
+        print(json.dumps([asdict(e) for e in events], ensure_ascii=False))
+    else:
+        print(render.timeline(events))
     return 0
 
 

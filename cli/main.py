@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="the question; omit it to chat")
     ask.add_argument("--index", metavar="DIR", help=index_help)
     ask.add_argument("--as-of", metavar="YYYY-MM-DD", help="prefer news published by this date")
+    _date_range(ask)
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
     ask.add_argument(
         "--answerer",
@@ -43,7 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
     search.add_argument("--index", metavar="DIR", help=index_help)
+    _date_range(search)
     search.add_argument("--json", action="store_true", help="print passages as JSON")
+
+    line = commands.add_parser("timeline", help="dated events about a topic, earliest first")
+    line.add_argument("topic")
+    line.add_argument("-k", type=int, default=12, help="number of events (default 12)")
+    line.add_argument("--index", metavar="DIR", help=index_help)
+    _date_range(line)
+    line.add_argument("--json", action="store_true", help="print events as JSON")
 
     listing = commands.add_parser("list", help="list the indexed articles")
     listing.add_argument("--index", metavar="DIR", help=index_help)
@@ -53,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("ids", nargs="+", metavar="ID")
     remove.add_argument("--index", metavar="DIR", help=index_help)
     return parser
+
+
+def _date_range(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published from")
+    command.add_argument("--until", metavar="YYYY-MM-DD", help="only articles published up to")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

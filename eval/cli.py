@@ -65,18 +65,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--index", type=Path, metavar="DIR", help="build here (an existing index: queries only)"
     )
     bench.add_argument("--dataset", type=Path, default=SEEDS_DATASET, metavar="FILE.jsonl")
+    commands.add_parser("dates", help="the relative-date table: correct / wrong / unresolved")
+    dups = commands.add_parser("duplicates", help="republished-story groups; synthetic recall")
+    dups.add_argument("--corpus", type=Path, required=True, metavar="PATH")
+    dups.add_argument("--sample", type=int, default=300, help="articles copied (default 300)")
+    dups.add_argument("--show", type=int, default=10, help="groups printed to inspect")
+    dups.add_argument("--seed", type=int, default=0)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; 1 when something failed."""
     args = build_parser().parse_args(argv)
+    from eval import news_time
     from rag.errors import RagError
     from rag.offline import go_offline
 
     go_offline()
     try:
-        commands = {"run": run, "fit": fit_model, "bench": bench}
+        commands = {
+            "run": run,
+            "fit": fit_model,
+            "bench": bench,
+            "dates": lambda _: news_time.dates_report(),
+            "duplicates": lambda a: news_time.duplicates_report(a.corpus, a.sample, a.seed, a.show),
+        }
         return commands[args.command](args)
     except RagError as error:
         print(f"eval: {error}", file=sys.stderr)

@@ -28,6 +28,7 @@ from index.markup import Metadata, read_html, read_markdown
 from rag.documents import Article
 from rag.errors import InputError
 from rag.time.dates import to_iso_date
+from rag.time.expressions import infer_published
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
 TITLE_MAX_CHARS = 80
@@ -248,6 +249,9 @@ def _build(
     if not cleaned.text.strip():
         reason = "no article text left after removing boilerplate; check it holds an article"
         return InputError(str(path), reason, line=line)
+    published = meta.published or cleaned.published
+    # No stated date: the text's first full date (a dateline, the day of the event), marked.
+    inferred = infer_published(cleaned.text) if published is None else None
     article = Article(
         id=article_id,
         text=cleaned.text,
@@ -255,8 +259,9 @@ def _build(
         source=source or str(path),
         outlet=meta.outlet or cleaned.outlet,
         byline=meta.byline or cleaned.byline,
-        published=meta.published or cleaned.published,
+        published=published or inferred,
         url=meta.url,
+        date_inferred=inferred is not None,
     )
     return _Loaded(article, str(path), line)
 

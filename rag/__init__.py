@@ -19,6 +19,8 @@ from rag.errors import (
 from rag.ingestion import Indexer, IndexReport
 from rag.settings import Settings, load_settings
 from rag.store.news_index import ArticleInfo
+from rag.time.expressions import DateMention
+from rag.time.timeline import TimelineEvent
 
 __all__ = [
     "Answer",
@@ -28,6 +30,7 @@ __all__ = [
     "Chunk",
     "Citation",
     "ConfigError",
+    "DateMention",
     "IndexCorruptError",
     "IndexNotFoundError",
     "IndexReport",
@@ -39,5 +42,6 @@ __all__ = [
     "SentenceCheck",
     "RagError",
     "Settings",
+    "TimelineEvent",
     "load_settings",
 ]

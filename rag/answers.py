@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from rag.time.expressions import DateMention
+
 
 @dataclass(frozen=True)
 class Passage:
@@ -25,6 +27,10 @@ class Passage:
     score: float
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    dates: tuple[DateMention, ...] = ()  # resolved date expressions (article offsets)
+    date_inferred: bool = False  # `published` was read from the article's text
+    url: str | None = None
+    also_in: tuple[str, ...] = ()  # outlets (or titles) of republished copies of the story
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,18 @@ class Citation:
     source: str
     outlet: str | None
     published: str | None
+    byline: str | None = None
+    url: str | None = None
+    date_inferred: bool = False
+    dates: tuple[DateMention, ...] = ()  # the quote's date expressions (article offsets)
+    also_in: tuple[str, ...] = ()  # where else the story was published
+
+    def annotated_quote(self) -> str:
+        """The quote with absolute dates beside relative words: "starts Saturday (1 May
+        2021)"."""
+        from rag.time.expressions import annotate
+
+        return annotate(self.quote, [m.shifted(-self.start) for m in self.dates])
 
 
 @dataclass(frozen=True)
@@ -72,10 +90,21 @@ class Answer:
     answerer: str = "extractive"  # what wrote it: "extractive" or the language model's name
     notice: str = ""  # why it is not what was asked for, e.g. the model failed
     short: str | None = None  # the fact alone ("by September 11"), verbatim from citation 1
+    # (a "when" answer gives the resolved date: "Saturday, May 1, 2021")
+    time_scope: str = ""  # the dates the answer keeps to, when a filter or the question set them
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict with the same fields (what `rag ask --json` prints)."""
         return asdict(self)
+
+    def annotated_text(self) -> str:
+        """`text` with absolute dates beside the relative words of each quoted sentence
+        ("starts Saturday (1 May 2021)"); `text` itself stays verbatim."""
+        text = self.text
+        for citation in self.citations:
+            if citation.dates and citation.quote in text:
+                text = text.replace(citation.quote, citation.annotated_quote(), 1)
+        return text
 
 
 def final_answer(parts: Iterable[str | Answer]) -> Answer:

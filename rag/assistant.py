@@ -24,10 +24,14 @@ from rag.embedder import CachedEmbedder, Embedder
 from rag.errors import ConfigError, LLMError
 from rag.llm import open_model
 from rag.onnx_embedder import query_embedder
-from rag.retrieval.hybrid import HybridRetriever
+from rag.retrieval.hybrid import DateRange, HybridRetriever, Retrieval
 from rag.settings import Settings, load_settings
 from rag.store.news_index import ArticleInfo, NewsIndex
 from rag.time.dates import parse_as_of
+from rag.time.question import question_time
+from rag.time.timeline import TimelineEvent, timeline
+
+DateArg = str | dt.date | None
 
 NOTHING_INDEXED = (
     "No articles are indexed yet, so there is nothing to answer from. Add some with "
@@ -70,16 +74,26 @@ class Assistant:
         self,
         question: str,
         history: Sequence[Message] | None = None,
-        as_of: str | dt.date | None = None,
+        as_of: DateArg = None,
+        since: DateArg = None,
+        until: DateArg = None,
     ) -> Answer:
-        """Answer `question` in the light of `history`, preferring news dated by `as_of`."""
-        return final_answer(self.stream(question, history, as_of))
+        """Answer `question` in the light of `history`, preferring news dated by `as_of`.
+
+        `since`/`until` (ISO dates, inclusive) keep to articles published in that range;
+        without them the question's own time words ("this week", "in 2021", "latest") narrow
+        or weight the search, read relative to `as_of` (default: today, or the newest
+        article's date when the archive ends earlier). `Answer.time_scope` says which.
+        """
+        return final_answer(self.stream(question, history, as_of, since, until))
 
     def stream(
         self,
         question: str,
         history: Sequence[Message] | None = None,
-        as_of: str | dt.date | None = None,
+        as_of: DateArg = None,
+        since: DateArg = None,
+        until: DateArg = None,
     ) -> Iterator[str | Answer]:
         """`ask`, delivered as text deltas and then the final Answer.
 
@@ -91,7 +105,7 @@ class Assistant:
             raise ConfigError("The question is empty; ask something about the articles")
         started = time.perf_counter()
         resolved, query = standalone_question(question, history or [])
-        retrieval = self.retriever.retrieve(query, self.settings.top_k, parse_as_of(as_of))
+        retrieval, scope = self._retrieve(resolved, query, as_of, since, until)
         if not retrieval.passages and not self.index.articles():  # checked only when needed
             timings = {**retrieval.timings, "total": time.perf_counter() - started}
             yield Answer(question, NOTHING_INDEXED, True, 0.0, timings=timings)
@@ -101,7 +115,38 @@ class Assistant:
         timings = {**retrieval.timings, **answer.timings}
         timings["answer"] = time.perf_counter() - answer_started
         timings["total"] = time.perf_counter() - started
-        yield replace(answer, question=question, timings=timings)
+        notice = " ".join(part for part in (answer.notice, retrieval.notice) if part)
+        yield replace(answer, question=question, timings=timings, time_scope=scope, notice=notice)
+
+    def _retrieve(
+        self, question: str, query: str, as_of: DateArg, since: DateArg, until: DateArg
+    ) -> tuple[Retrieval, str]:
+        """Passages for `query` within the dates asked for, and those dates in words."""
+        asked_on = parse_as_of(as_of)
+        dates = date_range(since, until)
+        scope = f"Answering from {dates.describe()}." if dates else ""
+        recent = False
+        if not dates:
+            day = asked_on or self.default_as_of()
+            words = question_time(question, day) if day else None
+            if day is not None and words is not None and words.words:
+                dates = DateRange(words.since, words.until)
+                recent = words.recent
+                asked_on = asked_on or day
+                what = "the newest articles" if recent else dates.describe()
+                scope = f'Answering for "{words.words}" as of {day.isoformat()}: {what}.'
+        retrieval = self.retriever.retrieve(query, self.settings.top_k, asked_on, dates, recent)
+        return retrieval, scope
+
+    def default_as_of(self) -> dt.date | None:
+        """The day a question is asked for when none is given: today, or the newest
+        article's date when the archive ends before today; None for an empty index."""
+        newest = max(
+            (a.published for a in self.index.articles().values() if a.published), default=None
+        )
+        if newest is None:
+            return None
+        return min(dt.date.today(), dt.date.fromisoformat(newest))
 
     def _answer(self, question: str, passages: list[Passage]) -> Generator[str, None, Answer]:
         if isinstance(self.answerer, GenerativeAnswerer):
@@ -121,10 +166,41 @@ class Assistant:
         """Load the model, BM25 and sentence splitter now, so the first question is quick."""
         self.ask("What happened?")
 
-    def search(self, query: str, k: int = 5, as_of: str | dt.date | None = None) -> list[Passage]:
-        """The `k` best passages for `query`, best first."""
-        return self.retriever.retrieve(query, k, parse_as_of(as_of)).passages
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        as_of: DateArg = None,
+        since: DateArg = None,
+        until: DateArg = None,
+    ) -> list[Passage]:
+        """The `k` best passages for `query`, best first, published within `since`..`until`."""
+        dates = date_range(since, until)
+        return self.retriever.retrieve(query, k, parse_as_of(as_of), dates).passages
+
+    def timeline(
+        self, topic: str, since: DateArg = None, until: DateArg = None, k: int = 12
+    ) -> list[TimelineEvent]:
+        """Up to `k` dated events about `topic`, earliest first, one cited sentence each.
+
+        for event in assistant.timeline("Afghanistan withdrawal"):
+            print(event.date, event.text, event.citation.title)
+        """
+        if not topic or not topic.strip():
+            raise ConfigError("The topic is empty; name what the timeline is about")
+        dates = date_range(since, until)
+        depth = max(self.settings.candidates, 3 * k)
+        passages = self.retriever.retrieve(topic, depth, None, dates).passages
+        return timeline(topic, passages, lambda stems: self.index.lexical().idf(stems), k)
 
     def articles(self) -> list[ArticleInfo]:
         """Every indexed article, newest first."""
         return sorted(self.index.articles().values(), key=lambda a: a.published or "", reverse=True)
+
+
+def date_range(since: DateArg, until: DateArg) -> DateRange:
+    """`since`..`until` as a DateRange; one that ends before it starts is a ConfigError."""
+    first, last = parse_as_of(since), parse_as_of(until)
+    if first and last and first > last:
+        raise ConfigError(f"since={first.isoformat()} is after until={last.isoformat()}; swap them")
+    return DateRange(first, last)

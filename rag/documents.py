@@ -31,6 +31,7 @@ class Article:
     byline: str | None = None
     published: str | None = None
     url: str | None = None
+    date_inferred: bool = False  # `published` was read from the text (no dateline stated)
 
     @property
     def hash(self) -> str:
@@ -43,6 +44,7 @@ class Article:
             self.byline or "",
             self.published or "",
             self.url or "",
+            *(["inferred"] if self.date_inferred else []),
         )
 
 

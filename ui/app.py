@@ -3,13 +3,15 @@
     app = build_app(assistant, indexer, settings)
     app.launch(**launch_options(settings))
 
-Endpoints for `gradio_client`: `/ask` (question, history, as_of → the `rag ask --json`
-object), `/add_articles` (files → report) and `/remove_articles` (ids → report).
+Endpoints for `gradio_client`: `/ask` (question, history, as_of, since, until → the
+`rag ask --json` object), `/timeline` (topic, since, until → events), `/add_articles`
+(files → report) and `/remove_articles` (ids → report).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -62,11 +64,20 @@ def build_app(assistant: Assistant, indexer: Indexer, settings: Settings) -> gr.
                         autofocus=True,
                     )
                     ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
+                with gr.Accordion("Dates", open=False, elem_id="dates"), gr.Row():
+                    since = gr.Textbox(
+                        label="Published from", placeholder="YYYY-MM-DD", elem_id="since"
+                    )
+                    until = gr.Textbox(
+                        label="Published up to", placeholder="YYYY-MM-DD", elem_id="until"
+                    )
                 gr.Examples(EXAMPLES, inputs=question, label="Try")
                 new_chat = gr.Button("New conversation", size="sm", variant="secondary")
             with gr.Column(scale=2, min_width=300):
                 gr.Markdown("### Sources")
                 sources = gr.HTML(render.EMPTY_PANEL, elem_id="sources")
+        with gr.Tab("Timeline"):
+            _timeline_tab(assistant)
         with gr.Tab("Articles"):
             library = _library_tab(assistant, indexer, settings, status)
 
@@ -74,7 +85,7 @@ def build_app(assistant: Assistant, indexer: Indexer, settings: Settings) -> gr.
         for trigger in (question.submit, ask.click):
             trigger(
                 reply,
-                [question, answers],
+                [question, answers, since, until],
                 [question, chat, answers, sources],
                 api_visibility="private",
                 concurrency_limit=READERS,
@@ -92,6 +103,12 @@ def build_app(assistant: Assistant, indexer: Indexer, settings: Settings) -> gr.
         )  # fmt: skip
         gr.api(
             _ask_api(assistant), api_name="ask", concurrency_limit=READERS, concurrency_id="read"
+        )
+        gr.api(
+            _timeline_api(assistant),
+            api_name="timeline",
+            concurrency_limit=READERS,
+            concurrency_id="read",
         )
     return app
 
@@ -114,7 +131,9 @@ def launch_options(settings: Settings) -> dict[str, Any]:
 
 
 def _replier(assistant: Assistant) -> Any:
-    def reply(question: str, answers: list[Answer]) -> Iterator[tuple[Any, ...]]:
+    def reply(
+        question: str, answers: list[Answer], since: str | None = "", until: str | None = ""
+    ) -> Iterator[tuple[Any, ...]]:
         question = question.strip()
         if not question:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -124,7 +143,9 @@ def _replier(assistant: Assistant) -> Any:
         yield "", [*shown, {"role": "assistant", "content": SEARCHING}], answers, gr.skip()
         text = ""
         try:
-            for part in assistant.stream(question, _history(answers)):
+            # A closed accordion's boxes arrive as None.
+            dates = {"since": (since or "").strip() or None, "until": (until or "").strip() or None}
+            for part in assistant.stream(question, _history(answers), **dates):
                 if isinstance(part, Answer):
                     answers = [*answers, part]
                     yield "", _chat_view(answers), answers, render.sources_panel(answers)
@@ -156,22 +177,74 @@ def _history(answers: Sequence[Answer]) -> list[Message]:
 
 def _ask_api(assistant: Assistant) -> Any:
     def ask(
-        question: str, history: list[dict[str, str]] | None = None, as_of: str | None = None
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        as_of: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
     ) -> dict[str, Any]:
         """Answer a question about the indexed articles: the same object as `rag ask --json`.
 
         `history` is the conversation so far as [{"role": "user"|"assistant", "content": ...}];
-        `as_of` (YYYY-MM-DD) prefers articles published by that day.
+        `as_of` (YYYY-MM-DD) prefers articles published by that day; `since`/`until`
+        (YYYY-MM-DD, inclusive) keep to articles published in that range.
         """
         try:
             messages = [Message(role=m["role"], content=m["content"]) for m in history or []]
-            return assistant.ask(question, messages, as_of or None).to_dict()
+            answer = assistant.ask(question, messages, as_of or None, since or None, until or None)
+            return answer.to_dict()
         except RagError as error:
             raise gr.Error(str(error)) from None
         except (KeyError, TypeError):
             raise gr.Error('history must be a list of {"role": ..., "content": ...}') from None
 
     return ask
+
+
+def _timeline_api(assistant: Assistant) -> Any:
+    def timeline(
+        topic: str, since: str | None = None, until: str | None = None, k: int = 12
+    ) -> list[dict[str, Any]]:
+        """Dated events about `topic`, earliest first: each {date, text, citation, dated_by}."""
+        try:
+            events = assistant.timeline(topic, since or None, until or None, int(k))
+        except RagError as error:
+            raise gr.Error(str(error)) from None
+        return [asdict(event) for event in events]
+
+    return timeline
+
+
+def _timeline_tab(assistant: Assistant) -> None:
+    gr.Markdown("Dated events about a topic, earliest first, each a sentence quoted and cited.")
+    with gr.Row():
+        topic = gr.Textbox(
+            label="Topic", placeholder="e.g. Afghanistan withdrawal", elem_id="topic", scale=4
+        )
+        since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", scale=1, min_width=120)
+        until = gr.Textbox(label="Up to", placeholder="YYYY-MM-DD", scale=1, min_width=120)
+        build = gr.Button("Build timeline", variant="primary", scale=1, min_width=120)
+    events = gr.HTML(elem_id="timeline")
+
+    def show(topic: str | None, since: str | None, until: str | None) -> str:
+        if not (topic or "").strip():
+            return render.timeline_view([], "Name a topic first.")
+        try:
+            first, last = (since or "").strip() or None, (until or "").strip() or None
+            found = assistant.timeline(topic or "", first, last)
+        except RagError as error:
+            return render.timeline_view([], str(error))
+        return render.timeline_view(found, "")
+
+    for trigger in (topic.submit, build.click):
+        trigger(
+            show,
+            [topic, since, until],
+            events,
+            api_visibility="private",
+            concurrency_limit=READERS,
+            concurrency_id="read",
+        )
 
 
 def _library_tab(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from rag import Answer, ArticleInfo, Citation, IndexReport, Passage, Settings
+from rag import Answer, ArticleInfo, Citation, IndexReport, Passage, Settings, TimelineEvent
 from rag.answers import split_short
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -63,7 +63,10 @@ def answer_message(answer: Answer, turn: int) -> str:
     """A finished answer: its notice, then its text; a generated sentence no article supports
     is marked as such, with the reason on hover."""
     notice = f'<div class="notice">{escape(answer.notice)}</div>' if answer.notice else ""
-    split = split_short(answer.text)
+    if answer.time_scope:
+        notice += f'<div class="scope">{escape(answer.time_scope)}</div>'
+    text = answer.annotated_text()  # "starts Saturday (1 May 2021)"
+    split = split_short(text)
     if answer.short and split and not answer.abstained:
         # The fact first and large, the sentence(s) that state it beneath; the line break
         # between them survives the chat's copy button.
@@ -71,7 +74,7 @@ def answer_message(answer: Answer, turn: int) -> str:
         said = chat_message(split[1], turn, citations=answer.citations)
         return f'{notice}<div class="short-answer">{short}</div>\n\n<div class="quote">{said}</div>'
     if answer.abstained or not answer.sentences:
-        body = chat_message(answer.text, turn, answer.abstained, answer.citations)
+        body = chat_message(text, turn, answer.abstained, answer.citations)
         return notice + body
     pieces = []
     for sentence in answer.sentences:
@@ -119,21 +122,70 @@ def _section(answer: Answer, turn: int, active: bool) -> str:
 
 def _citation_card(citation: Citation, passages: Sequence[Passage], turn: int) -> str:
     passage = next((p for p in passages if p.chunk_id == citation.chunk_id), None)
+    marked = f"<mark>{dated_quote(citation)}</mark>"
     if passage is None or not passage.start <= citation.start < citation.end <= passage.end:
-        body = f"<mark>{html.escape(citation.quote)}</mark>"
+        body = marked
     else:
         cut_start, cut_end = citation.start - passage.start, citation.end - passage.start
-        body = (
-            html.escape(passage.text[:cut_start])
-            + f"<mark>{html.escape(passage.text[cut_start:cut_end])}</mark>"
-            + html.escape(passage.text[cut_end:])
-        )
+        body = html.escape(passage.text[:cut_start]) + marked + html.escape(passage.text[cut_end:])
+    meta = _byline(citation.outlet, citation.published, citation.byline, citation.date_inferred)
     return (
         f'<article class="source" id="src-{turn}-{citation.number}">'
         f'<header><span class="num">[{citation.number}]</span> '
         f'<span class="title">{html.escape(citation.title)}</span></header>'
-        f"{_byline(citation.outlet, citation.published, None)}"
-        f'<blockquote class="passage">{body}</blockquote></article>'
+        f"{meta}"
+        f'<blockquote class="passage">{body}</blockquote>'
+        f"{_also_in(citation.also_in)}{_link(citation.url)}</article>"
+    )
+
+
+def dated_quote(citation: Citation) -> str:
+    """The quote as HTML, each relative date followed by the day it names, set apart:
+    "starts Saturday <span class="resolved">(1 May 2021)</span>"."""
+    out = []
+    position = 0
+    for mention in sorted(citation.dates, key=lambda m: m.start):
+        start, end = mention.start - citation.start, mention.end - citation.start
+        if start < position or mention.is_explicit():
+            continue
+        out.append(html.escape(citation.quote[position:end]))
+        out.append(f' <span class="resolved">({html.escape(mention.label())})</span>')
+        position = end
+    out.append(html.escape(citation.quote[position:]))
+    return "".join(out)
+
+
+def timeline_view(events: Sequence[TimelineEvent], problem: str) -> str:
+    """The Timeline tab: one dated entry per event, its sentence quoted, its source beneath."""
+    if problem:
+        return f'<p class="sources-note">{html.escape(problem)}</p>'
+    if not events:
+        return '<p class="sources-note">No dated events found for that topic.</p>'
+    items = []
+    for event in events:
+        c = event.citation
+        how = "" if event.dated_by == "text" else ' <span class="dated-by">article date</span>'
+        meta = _byline(c.outlet, c.published, c.byline, c.date_inferred)
+        items.append(
+            f'<li class="event"><time datetime="{event.date}">{readable_date(event.date)}</time>'
+            f'{how}<blockquote class="passage"><mark>{dated_quote(c)}</mark></blockquote>'
+            f'<div class="title">{html.escape(c.title)}</div>{meta}{_link(c.url)}</li>'
+        )
+    return f'<ol class="timeline">{"".join(items)}</ol>'
+
+
+def _also_in(outlets: Sequence[str]) -> str:
+    if not outlets:
+        return ""
+    return f'<div class="also-in">Also in: {html.escape(", ".join(outlets))}</div>'
+
+
+def _link(url: str | None) -> str:
+    if not url or not url.startswith(("http://", "https://")):
+        return ""
+    return (
+        f'<a class="original" href="{html.escape(url)}" target="_blank" '
+        'rel="noopener noreferrer">Original article</a>'
     )
 
 
@@ -143,15 +195,20 @@ def _other_passages(passages: Sequence[Passage], abstained: bool) -> str:
     label = "Closest passages searched" if abstained else "Other passages retrieved"
     items = "".join(
         f'<div class="other"><div class="title">{html.escape(p.title)}</div>'
-        f"{_byline(p.outlet, p.published, p.byline)}"
+        f"{_byline(p.outlet, p.published, p.byline, p.date_inferred)}{_also_in(p.also_in)}"
         f'<p class="passage">{html.escape(p.text)}</p></div>'
         for p in passages
     )
     return f'<details class="others"><summary>{label} ({len(passages)})</summary>{items}</details>'
 
 
-def _byline(outlet: str | None, published: str | None, byline: str | None) -> str:
-    parts = [outlet or "Unknown outlet", readable_date(published) or "undated"]
+def _byline(
+    outlet: str | None, published: str | None, byline: str | None, inferred: bool = False
+) -> str:
+    date = readable_date(published)
+    if date and inferred:
+        date += " (date inferred from the text)"
+    parts = [outlet or "Unknown outlet", date or "undated"]
     if byline:
         parts.append(byline)
     return f'<div class="meta">{html.escape(" · ".join(parts))}</div>'

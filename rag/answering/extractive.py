@@ -32,6 +32,7 @@ from rag.answers import Answer, Citation, Passage
 from rag.embedder import Embedder
 from rag.question import Question, read_question, terms
 from rag.sentences import sentence_spans
+from rag.time.expressions import within
 
 # Weights and threshold set by hand on the seed questions (tests/rag/test_assistant.py);
 # the evaluation harness is where they get tuned.
@@ -379,8 +380,23 @@ def short_answer(
     sentence that leads in to it when there is one."""
     sentences = [lead_in, pick.sentence] if lead_in is not None else [pick.sentence]
     quoted = cited_answer(question, sentences, passages, chance)
-    lead = pick.short[0].upper() + pick.short[1:]
-    return replace(quoted, text=f"{lead} [{len(sentences)}]. {quoted.text}", short=pick.short)
+    short = resolved_short(pick.short, quoted.citations[-1])
+    lead = short[0].upper() + short[1:]
+    return replace(quoted, text=f"{lead} [{len(sentences)}]. {quoted.text}", short=short)
+
+
+def resolved_short(short: str, citation: Citation) -> str:
+    """A short answer whose date words are relative or lack a year, with the day they name:
+    "Saturday" → "Saturday, May 1, 2021"; "by September 11" → "by September 11, 2021"."""
+    for mention in citation.dates:
+        if mention.text not in short or mention.is_explicit() or mention.precision != "day":
+            continue
+        if any(ch.isdigit() for ch in mention.text):  # a day and month: add the year
+            words = f"{mention.text}, {mention.date[:4]}"
+        else:  # "Saturday", "yesterday", "two days ago": the day itself
+            words = mention.long_label()
+        return short.replace(mention.text, words, 1)
+    return short
 
 
 def citation_for(candidate: Candidate, number: int) -> Citation:
@@ -397,6 +413,11 @@ def citation_for(candidate: Candidate, number: int) -> Citation:
         source=p.source,
         outlet=p.outlet,
         published=p.published,
+        byline=p.byline,
+        url=p.url,
+        date_inferred=p.date_inferred,
+        dates=tuple(within(p.dates, candidate.start, candidate.end)),
+        also_in=p.also_in,
     )
 
 

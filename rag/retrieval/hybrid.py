@@ -8,14 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from rag.answers import Passage
 from rag.embedder import Embedder
 from rag.errors import ConfigError
 from rag.settings import RETRIEVAL_MODES
 from rag.store.chroma import StoredChunk
-from rag.store.news_index import NewsIndex
+from rag.store.news_index import NewsIndex, day_number
+from rag.time.expressions import from_json
 
 RRF_K = 60  # the constant of Cormack et al. (2009); flattens the head of each ranking
 
@@ -26,9 +28,55 @@ class Retrieval:
 
     passages: list[Passage]
     timings: dict[str, float]
+    notice: str = ""  # what a date range left out ("2 undated articles are not searched")
 
 
-def date_weight(published: str | None, as_of: dt.date | None) -> float:
+@dataclass(frozen=True)
+class DateRange:
+    """Publication dates to keep to, inclusive; None on a side leaves it open."""
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def __bool__(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    def where(self) -> dict[str, Any] | None:
+        """The Chroma filter on the chunks' integer day number (undated chunks never match)."""
+        bounds = []
+        if self.since is not None:
+            bounds.append({"published_day": {"$gte": day_number(self.since.isoformat())}})
+        if self.until is not None:
+            bounds.append({"published_day": {"$lte": day_number(self.until.isoformat())}})
+        if not bounds:
+            return None
+        return bounds[0] if len(bounds) == 1 else {"$and": bounds}
+
+    def holds(self, published: str | None) -> bool:
+        """True when an article of `published` is inside the range."""
+        if not self:
+            return True
+        if not published:
+            return False
+        day = dt.date.fromisoformat(published[:10])
+        return (self.since is None or day >= self.since) and (
+            self.until is None or day <= self.until
+        )
+
+    def describe(self) -> str:
+        """ "articles from 2021-04-01 to 2021-04-30", "articles up to 2021-04-30"."""
+        if self.since and self.until:
+            if self.since == self.until:
+                return f"articles of {self.since.isoformat()}"
+            return f"articles from {self.since.isoformat()} to {self.until.isoformat()}"
+        if self.since:
+            return f"articles from {self.since.isoformat()} on"
+        if self.until:
+            return f"articles up to {self.until.isoformat()}"
+        return "all articles"
+
+
+def date_weight(published: str | None, as_of: dt.date | None, recent: bool = False) -> float:
     """How much a passage's date suits a question asked on `as_of` (1.0 = same day).
 
     News questions say "this week": the freshest article on or before the date is usually
@@ -41,6 +89,8 @@ def date_weight(published: str | None, as_of: dt.date | None) -> float:
     age = (as_of - dt.date.fromisoformat(published)).days
     if age < 0:
         return 0.5
+    if recent:  # "the latest": a week's age costs as much as a month's otherwise
+        return 0.4 + 0.6 * math.exp(-age / 7)
     return 0.7 + 0.3 * math.exp(-age / 30)
 
 
@@ -57,11 +107,22 @@ class HybridRetriever:
         self.candidates = candidates
         self.mode = mode
 
-    def retrieve(self, query: str, k: int, as_of: dt.date | None = None) -> Retrieval:
+    def retrieve(
+        self,
+        query: str,
+        k: int,
+        as_of: dt.date | None = None,
+        dates: DateRange | None = None,
+        recent: bool = False,
+    ) -> Retrieval:
         """The `k` best passages for `query`, preferring those dated near `as_of`.
 
+        `dates` restricts both rankings in the store (a Chroma `where`, a BM25 weight mask),
+        so a narrow range still gives `k` passages; undated articles are then left out. A
+        republished story comes back once, as its group's representative.
         `mode` "dense" or "lexical" skips the other ranking (and its timing key).
         """
+        dates = dates or DateRange()
         timings: dict[str, float] = {}
         dense: list[StoredChunk] = []
         lexical: list[tuple[str, float]] = []
@@ -69,48 +130,80 @@ class HybridRetriever:
             started = time.perf_counter()
             vector = self.embedder.embed([query])[0]
             current = self.index.chunk_ids()  # first: it reopens the store after others wrote
-            hits = self.index.store.search(vector, self.candidates)
+            hits = self.index.store.search(vector, self.candidates, dates.where())
             dense = [chunk for chunk in hits if chunk.id in current]
             timings["dense"] = time.perf_counter() - started
         if self.mode != "dense":
             started = time.perf_counter()
-            lexical = self.index.lexical().search(query, self.candidates)
+            mask = self.index.lexical_mask(dates.holds) if dates else None
+            lexical = self.index.lexical().search(query, self.candidates, mask)
             timings["lexical"] = time.perf_counter() - started
         started = time.perf_counter()
-        passages = self._fuse(dense, [chunk_id for chunk_id, _ in lexical], k, as_of)
+        lexical_ids = [chunk_id for chunk_id, _ in lexical]
+        passages = self._fuse(dense, lexical_ids, k, as_of, recent)
         timings["fuse"] = time.perf_counter() - started
-        return Retrieval(passages, timings)
+        return Retrieval(passages, timings, self._left_out(dates))
+
+    def _left_out(self, dates: DateRange) -> str:
+        if not dates:
+            return ""
+        undated = sum(1 for a in self.index.articles().values() if not a.published)
+        if not undated:
+            return ""
+        plural = "s have" if undated > 1 else " has"
+        return (
+            f"{undated} undated article{plural} no date to match {dates.describe()}, "
+            "so the search leaves them out."
+        )
 
     def _fuse(
-        self, dense: list[StoredChunk], lexical_ids: list[str], k: int, as_of: dt.date | None
+        self,
+        dense: list[StoredChunk],
+        lexical_ids: list[str],
+        k: int,
+        as_of: dt.date | None,
+        recent: bool = False,
     ) -> list[Passage]:
         dense_rank = {chunk.id: rank for rank, chunk in enumerate(dense, 1)}
         lexical_rank = {chunk_id: rank for rank, chunk_id in enumerate(lexical_ids, 1)}
         chunks = {chunk.id: chunk for chunk in dense}
         missing = [chunk_id for chunk_id in lexical_ids if chunk_id not in chunks]
         chunks.update({chunk.id: chunk for chunk in self.index.store.get(missing)})
+        groups = self.index.duplicates()
         scored = []
         for chunk_id, chunk in chunks.items():
+            doc_id = str(chunk.metadata.get("doc_id", ""))
+            if groups.head(doc_id) != doc_id:
+                continue  # a republished copy: its group's representative stands for it
             fused = sum(
                 1 / (RRF_K + ranks[chunk_id])
                 for ranks in (dense_rank, lexical_rank)
                 if chunk_id in ranks
             )
-            scored.append((fused * date_weight(chunk.metadata.get("published"), as_of), chunk))
+            weight = date_weight(chunk.metadata.get("published"), as_of, recent)
+            scored.append((fused * weight, chunk))
         scored.sort(key=lambda pair: pair[0], reverse=True)
-        return [
-            _passage(chunk, score, dense_rank.get(chunk.id), lexical_rank.get(chunk.id))
-            for score, chunk in scored[:k]
-        ]
+        articles = self.index.articles()
+        passages = []
+        for score, chunk in scored[:k]:
+            others = [articles[d] for d in groups.others(str(chunk.metadata.get("doc_id")))]
+            also_in = tuple(dict.fromkeys(a.outlet or a.title for a in others if a))
+            passages.append(
+                _passage(chunk, score, dense_rank.get(chunk.id), lexical_rank.get(chunk.id))
+            )
+            if also_in:
+                passages[-1] = replace(passages[-1], also_in=also_in)
+        return passages
 
 
 def _passage(chunk: StoredChunk, score: float, dense: int | None, lexical: int | None) -> Passage:
     meta = chunk.metadata
+    start = int(meta.get("start", 0))
     return Passage(
         chunk_id=chunk.id,
         doc_id=str(meta.get("doc_id", "")),
         text=chunk.text,
-        start=int(meta.get("start", 0)),
+        start=start,
         end=int(meta.get("end", len(chunk.text))),
         title=str(meta.get("title", "")),
         source=str(meta.get("source", "")),
@@ -120,4 +213,7 @@ def _passage(chunk: StoredChunk, score: float, dense: int | None, lexical: int |
         score=score,
         dense_rank=dense,
         lexical_rank=lexical,
+        dates=tuple(from_json(meta["dates"], chunk.text, start)) if "dates" in meta else (),
+        date_inferred=bool(meta.get("date_inferred", False)),
+        url=meta.get("url"),
     )

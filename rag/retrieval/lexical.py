@@ -124,8 +124,14 @@ class LexicalIndex:
             weights[stem] = float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
         return weights
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """Up to `k` (chunk id, BM25 score) pairs, best first; only chunks sharing a term."""
+    def search(
+        self, query: str, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
+        """Up to `k` (chunk id, BM25 score) pairs, best first; only chunks sharing a term.
+
+        `allowed` (one 0/1 weight per chunk, in `chunk_ids` order) restricts the ranking
+        itself, so a narrow date range still returns `k` chunks when it holds them.
+        """
         if not self.chunk_ids or k < 1:
             return []
         tokens = self._tokenizer.tokenize(
@@ -134,7 +140,9 @@ class LexicalIndex:
         if not any(tokens[0]):
             return []
         k = min(k, len(self.chunk_ids))
-        rows, scores = self._retriever.retrieve(tokens, k=k, show_progress=False)
+        rows, scores = self._retriever.retrieve(
+            tokens, k=k, show_progress=False, weight_mask=allowed
+        )
         return [
             (self.chunk_ids[int(row)], float(score))
             for row, score in zip(rows[0], scores[0], strict=True)

@@ -16,7 +16,7 @@ import json
 import shutil
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,6 +26,9 @@ from rag.documents import Article, Chunk, searchable_text
 from rag.errors import IndexNotFoundError
 from rag.retrieval.lexical import LexicalIndex
 from rag.store.chroma import ChunkStore, StoredChunk
+from rag.store.duplicates import DuplicateGroups
+from rag.time import expressions
+from rag.time.expressions import DateMention
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,14 +50,30 @@ class ArticleInfo:
     published: str | None
     url: str | None
     chunk_ids: tuple[str, ...]
+    date_inferred: bool = False  # `published` was read from the text, not stated
+    signature: str | None = None  # MinHash of the text (rag.store.duplicates)
+
+
+@dataclass(frozen=True)
+class ArticleNotes:
+    """What ingestion derives from an article's text: its resolved date expressions (offsets
+    into the article) and its MinHash signature."""
+
+    dates: Sequence[DateMention] = ()
+    signature: str | None = None
 
 
 def chunk_metadata(
-    article: Article, chunk: Chunk, indexed_at: float, chunks: int
+    article: Article,
+    chunk: Chunk,
+    indexed_at: float,
+    chunks: int,
+    notes: ArticleNotes | None = None,
 ) -> dict[str, Any]:
     """The Chroma metadata of one chunk (Chroma takes no None values, so they are left out).
 
     `chunks` is the article's number of chunks: a version with fewer stored is incomplete.
+    Each chunk holds the date expressions inside it; the first one holds the signature.
     """
     meta: dict[str, Any] = {
         "doc_id": article.id,
@@ -72,8 +91,20 @@ def chunk_metadata(
     meta.update({key: value for key, value in optional.items() if value})
     if article.published:
         meta["published"] = article.published
-        meta["published_day"] = int(article.published.replace("-", ""))
+        meta["published_day"] = day_number(article.published)
+    if article.date_inferred:
+        meta["date_inferred"] = True
+    if notes is not None:
+        inside = expressions.within(notes.dates, chunk.start, chunk.end)
+        meta["dates"] = expressions.to_json(inside)
+        if chunk.ordinal == 0 and notes.signature:
+            meta["signature"] = notes.signature
     return meta
+
+
+def day_number(iso: str) -> int:
+    """`YYYY-MM-DD` as the integer YYYYMMDD that Chroma compares in a `where` filter."""
+    return int(iso[:10].replace("-", ""))
 
 
 class NewsIndex:
@@ -86,6 +117,8 @@ class NewsIndex:
         self._lexical: LexicalIndex | None = None
         self._generation = ""
         self._chunk_ids: frozenset[str] | None = None  # of `_catalog`, made when first asked
+        self._groups: DuplicateGroups | None = None  # of `_catalog`, made when first asked
+        self._chunk_dates: list[str | None] | None = None  # per BM25 chunk, when first asked
 
     @classmethod
     def open(cls, folder: str | Path, create: bool = False) -> NewsIndex:
@@ -122,6 +155,23 @@ class NewsIndex:
         if self._chunk_ids is None:
             self._chunk_ids = frozenset(c for info in catalog.values() for c in info.chunk_ids)
         return self._chunk_ids
+
+    def lexical_mask(self, keep: Callable[[str | None], bool]) -> np.ndarray:
+        """One 0/1 weight per BM25 chunk: 1 where its article's date passes `keep`."""
+        import numpy as np
+
+        lexical = self.lexical()
+        if self._chunk_dates is None:
+            dates = {c: info.published for info in self.articles().values() for c in info.chunk_ids}
+            self._chunk_dates = [dates.get(c) for c in lexical.chunk_ids]
+        return np.fromiter((keep(d) for d in self._chunk_dates), dtype=np.float32)
+
+    def duplicates(self) -> DuplicateGroups:
+        """The groups of republished stories among the catalog's articles."""
+        catalog = self.articles()
+        if self._groups is None:
+            self._groups = DuplicateGroups.build(catalog.values())
+        return self._groups
 
     @contextmanager
     def writing(self) -> Iterator[IndexWriter]:
@@ -196,6 +246,8 @@ class NewsIndex:
     def _use(self, generation: str, catalog: dict[str, ArticleInfo], lexical: LexicalIndex) -> None:
         self._generation, self._catalog, self._lexical = generation, catalog, lexical
         self._chunk_ids = None
+        self._groups = None
+        self._chunk_dates = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +262,7 @@ class ArticleUpdate:
     vectors: np.ndarray
     kept: Sequence[Chunk]
     staged: Sequence[Chunk] = ()
+    notes: ArticleNotes | None = None
 
     @property
     def size(self) -> int:
@@ -245,11 +298,11 @@ class IndexWriter:
         if not updates:
             return
         now = time.time()
-        added = [_stored(u.article, c, now, u.size) for u in updates for c in u.new]
+        added = [_stored(u.article, c, now, u.size, u.notes) for u in updates for c in u.new]
         vectors = [u.vectors for u in updates if u.new]
         self._store.add(added, np.concatenate(vectors) if vectors else np.zeros((0, 384)))
         # Kept chunks join the new version last: until then the old version is the complete one.
-        kept = [_stored(u.article, c, now, u.size) for u in updates for c in u.kept]
+        kept = [_stored(u.article, c, now, u.size, u.notes) for u in updates for c in u.kept]
         self._store.update_metadata(kept)
         stale: list[str] = []
         for update in updates:
@@ -262,7 +315,12 @@ class IndexWriter:
             self._record(update)
 
     def stage(
-        self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, size: int
+        self,
+        article: Article,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        size: int,
+        notes: ArticleNotes | None = None,
     ) -> None:
         """Store some new chunks of an article that `put` completes later (`staged`).
 
@@ -270,7 +328,7 @@ class IndexWriter:
         bounded; its `size` chunks only count as a version once all of them are in.
         """
         now = time.time()
-        self._store.add([_stored(article, c, now, size) for c in chunks], vectors)
+        self._store.add([_stored(article, c, now, size, notes) for c in chunks], vectors)
         self.changed = True  # a crash from here on leaves chunks for the rebuild to judge
 
     def _record(self, update: ArticleUpdate) -> None:
@@ -287,6 +345,8 @@ class IndexWriter:
             published=article.published,
             url=article.url,
             chunk_ids=tuple(c.id for c in chunks),
+            date_inferred=article.date_inferred,
+            signature=update.notes.signature if update.notes else None,
         )
         self.texts.update((c.id, searchable_text(article.title, c.text)) for c in chunks)
 
@@ -323,8 +383,10 @@ def _writer_busy(folder: Path) -> bool:
         return not acquired
 
 
-def _stored(article: Article, chunk: Chunk, now: float, size: int) -> StoredChunk:
-    return StoredChunk(chunk.id, chunk.text, chunk_metadata(article, chunk, now, size))
+def _stored(
+    article: Article, chunk: Chunk, now: float, size: int, notes: ArticleNotes | None
+) -> StoredChunk:
+    return StoredChunk(chunk.id, chunk.text, chunk_metadata(article, chunk, now, size, notes))
 
 
 def _derive(store: ChunkStore) -> tuple[dict[str, ArticleInfo], LexicalIndex]:
@@ -381,6 +443,8 @@ def _article_info(doc_id: str, chunks: list[StoredChunk]) -> ArticleInfo:
         published=meta.get("published"),
         url=meta.get("url"),
         chunk_ids=tuple(c.id for c in chunks),
+        date_inferred=bool(meta.get("date_inferred", False)),
+        signature=meta.get("signature"),
     )
 
 

@@ -321,7 +321,9 @@ def _nearest_year(month: int, day: int, base: dt.date, tense: str | None) -> dt.
     before = [d for d in options if d <= base]
     after = [d for d in options if d >= base]
     nearest = min(options, key=lambda d: abs((d - base).days))
-    if tense == "past" and before and nearest > base:
+    # "was due by May 1" in late April is this May 1: past words move a date back a year
+    # only when the nearest one is more than a month ahead.
+    if tense == "past" and before and nearest > base + dt.timedelta(days=30):
         return max(before)
     if tense == "future" and after and nearest < base - dt.timedelta(days=7):
         return min(after)

@@ -14,7 +14,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.ui.conftest import PAGE_WAIT_S, SCREENSHOTS, ask_in_browser
 
-WITHDRAWAL_SENTENCE = "is to end by September 11, is intended to conclude America's longest war"
+# The quote with the days its relative words name beside them (issue 11).
+WITHDRAWAL_SENTENCE = (
+    "starts Saturday (1 May 2021) and is to end by September 11 (11 September 2021), "
+    "is intended to conclude America's longest war"
+)
 
 
 def _in_view(driver: WebDriver, element: object) -> bool:
@@ -124,6 +128,6 @@ def test_copying_an_answer_gives_plain_text_with_its_markers(
     copied = WebDriverWait(browser, PAGE_WAIT_S).until(lambda d: d.execute_async_script(read))
     # The short answer on a line of its own, then the sentence that states it.
     short, _, quote = copied.partition("\n")
-    assert short.strip() == "By September 11 [1]", copied
+    assert short.strip() == "By September 11, 2021 [1]", copied  # the year resolved
     assert quote.strip().startswith("The withdrawal, which starts Saturday"), copied
     assert copied.endswith("longest war. [1]"), copied

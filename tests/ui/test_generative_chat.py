@@ -84,6 +84,7 @@ def test_the_chat_shows_which_sentences_the_articles_support(
     assert cited == {c["number"] for c in reply["citations"]}
     for number in cited:
         card = browser.find_element(By.ID, f"src-0-{number}")
+        browser.execute_script("arguments[0].scrollIntoView()", card)  # the panel scrolls
         assert reply["citations"][number - 1]["quote"][:40] in card.text
 
 

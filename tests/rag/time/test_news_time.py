@@ -1,0 +1,174 @@
+"""News time end to end: resolved dates in answers, date filters in the store, question time
+words, timelines and republished stories — on a real Chroma index with the real model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index.pipeline import index_paths
+from rag import Assistant, ConfigError, Settings
+from rag.embedder import SentenceEmbedder
+from rag.store.duplicates import DuplicateGroups, signature, similarity
+from rag.store.news_index import NewsIndex
+from tests.conftest import BAJWA_DOC, WITHDRAWAL_DOC
+
+WIRE = (
+    "Lawmakers in the state senate voted 31 to 7 on Tuesday to approve a bill that caps "
+    "insulin prices at $35 a month for insured patients. The measure now goes to the governor, "
+    "who has said she will sign it. Supporters said the cap would save some families more than "
+    "$1,000 a year. Opponents argued the bill would raise premiums for everyone else. The cap "
+    "takes effect on Jan. 1 and applies to state-regulated plans only. Similar laws have passed "
+    "in more than 20 states since 2019, according to the American Diabetes Association."
+)
+
+
+def _record(doc_id: str, text: str, published: str | None, outlet: str) -> dict:
+    record = {"id": doc_id, "title": "Senate caps insulin prices", "text": text, "outlet": outlet}
+    if published:
+        record["published"] = published
+    return record
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceEmbedder) -> Path:
+    """The seeds, a wire story with a republished copy (a banner line, one word changed), and
+    an unrelated story from another year."""
+    folder = tmp_path_factory.mktemp("news")
+    for seed in Path(__file__).resolve().parents[3].joinpath("seeds").iterdir():
+        (folder / seed.name).write_text(seed.read_text(encoding="utf-8"), encoding="utf-8")
+    copy = "BREAKING NEWS - subscribe for alerts\n\n" + WIRE.replace("approve", "pass")
+    other = (
+        "The city council voted on Monday to rename Main Street after a local nurse. "
+        "The new signs will go up next month, officials said at the meeting."
+    )
+    records = [
+        _record("wire-ap", WIRE, "2022-11-15", "AP"),
+        _record("wire-copy", copy, "2022-11-16", "Daily Herald"),
+        _record("council", other, "2019-03-06", "City Paper"),
+    ]
+    (folder / "wire.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8"
+    )
+    index_dir = folder / ".rag"
+    index_paths([folder], index_dir, Settings(index_dir=index_dir), embedder, progress=False)
+    return index_dir
+
+
+@pytest.fixture(scope="module")
+def assistant(news: Path, embedder: SentenceEmbedder) -> Assistant:
+    return Assistant(NewsIndex.open(news), Settings(index_dir=news), embedder)
+
+
+def test_a_when_answer_gives_the_day_its_words_name(assistant: Assistant) -> None:
+    answer = assistant.ask("When does the withdrawal end?")
+    assert answer.short is not None and "September 11, 2021" in answer.short
+    citation = answer.citations[0]
+    assert citation.doc_id == WITHDRAWAL_DOC
+    assert "starts Saturday (1 May 2021)" in citation.annotated_quote()
+    assert citation.quote in answer.text  # the text stays verbatim; annotation is beside it
+    assert "starts Saturday (1 May 2021)" in answer.annotated_text()
+
+
+def test_an_undated_article_gets_an_inferred_date_marked_as_such(assistant: Assistant) -> None:
+    info = assistant.index.articles()[BAJWA_DOC]
+    assert (info.published, info.date_inferred) == ("2021-08-09", True)
+    stated = assistant.index.articles()[WITHDRAWAL_DOC]
+    assert (stated.published, stated.date_inferred) == ("2021-04-28", False)
+
+
+def test_a_date_range_filters_in_the_store_and_still_fills_k(assistant: Assistant) -> None:
+    everything = assistant.search("withdrawal troops Afghanistan", k=5)
+    assert any(p.published and p.published < "2021-05-01" for p in everything)
+    later = assistant.search("withdrawal troops Afghanistan", k=5, since="2021-05-01")
+    assert later and all(p.published and p.published >= "2021-05-01" for p in later)
+    # A range that holds only the 2021-04-28 seed returns all of its 5 chunks, not fewer.
+    narrow = assistant.search("insulin prices", k=5, since="2021-04-28", until="2021-04-28")
+    assert len(narrow) == 5 and {p.doc_id for p in narrow} == {WITHDRAWAL_DOC}
+
+
+def test_a_range_with_nothing_in_it_abstains_and_says_what_it_searched(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("When does the withdrawal end?", since="2030-01-01")
+    assert answer.abstained and not answer.citations
+    assert answer.time_scope == "Answering from articles from 2030-01-01 on."
+    with pytest.raises(ConfigError, match="swap them"):
+        assistant.ask("When?", since="2022-02-01", until="2022-01-01")
+
+
+def test_question_time_words_narrow_the_search_relative_to_as_of(assistant: Assistant) -> None:
+    answer = assistant.ask("What did the council vote on this week?", as_of="2019-03-08")
+    assert "this week" in answer.time_scope and "2019-03-02" in answer.time_scope
+    assert {p.doc_id for p in answer.passages} == {"council"}
+    in_year = assistant.search("vote", k=10, since="2019-01-01", until="2019-12-31")
+    assert {p.doc_id for p in in_year} == {"council"}
+
+
+def test_a_republished_copy_is_grouped_and_shown_once(assistant: Assistant) -> None:
+    groups = assistant.index.duplicates()
+    assert groups.head("wire-copy") == "wire-ap"  # the earliest is the representative
+    passages = assistant.search("insulin price cap senate vote", k=5)
+    docs = [p.doc_id for p in passages]
+    assert "wire-copy" not in docs and "wire-ap" in docs
+    shown = next(p for p in passages if p.doc_id == "wire-ap")
+    assert shown.also_in == ("Daily Herald",)
+    answer = assistant.ask("How many senators voted for the insulin bill?")
+    assert len({c.doc_id for c in answer.citations}) == 1
+
+
+def test_removing_the_representative_promotes_the_copy(news: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from index.pipeline import remove_articles
+
+    copy = tmp_path / "copy"
+    shutil.copytree(news, copy)
+    remove_articles(["wire-ap"], copy)
+    index = NewsIndex.open(copy)
+    assert "wire-copy" in index.articles()  # nothing else was deleted
+    assert index.duplicates().head("wire-copy") == "wire-copy"
+
+
+def test_a_timeline_is_dated_cited_and_in_order(assistant: Assistant) -> None:
+    events = assistant.timeline("Afghanistan withdrawal Austin Bajwa", k=8)
+    assert len(events) >= 3
+    dates = [e.date for e in events]
+    assert dates == sorted(dates)
+    for event in events:
+        article = assistant.index.store.get([event.citation.chunk_id])
+        assert article and event.citation.quote == event.text
+    starts = [e for e in events if "starts Saturday" in e.text]
+    assert not starts or starts[0].date == "2021-05-01"  # the day the sentence names
+    only_august = assistant.timeline("Austin Bajwa", since="2021-08-01")
+    assert only_august and all(e.date >= "2021-08-01" for e in only_august)
+
+
+def test_minhash_tells_copies_from_different_stories() -> None:
+    copy = "Banner line\n\n" + WIRE.replace("approve", "pass")
+    trimmed = WIRE.rsplit(". ", 1)[0] + "."
+    other = "The city council voted on Monday to rename Main Street after a local nurse."
+    assert similarity(signature(WIRE), signature(copy)) >= 0.7
+    assert similarity(signature(WIRE), signature(trimmed)) >= 0.7
+    assert similarity(signature(WIRE), signature(other)) < 0.2
+
+
+def test_groups_are_transitive_and_prefer_a_stated_date() -> None:
+    from rag.store.news_index import ArticleInfo
+
+    def info(doc_id: str, text: str, published: str | None, inferred: bool = False) -> ArticleInfo:
+        return ArticleInfo(
+            doc_id, "h", "t", "s", None, None, published, None, (), inferred, signature(text)
+        )
+
+    groups = DuplicateGroups.build(
+        [
+            info("a", WIRE, "2022-11-10", inferred=True),
+            info("b", WIRE + " Extra line.", "2022-11-12"),
+            info("c", "Totally different story about a council vote on street names.", None),
+        ]
+    )
+    assert groups.head("a") == "b" and groups.others("b") == ("a",)
+    assert groups.head("c") == "c"
