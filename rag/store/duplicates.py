@@ -74,44 +74,35 @@ class DuplicateGroups:
 
     @classmethod
     def build(cls, articles: Iterable[Dated]) -> DuplicateGroups:
-        """Group the articles whose signatures are near enough (LSH candidates, confirmed by
-        the estimated Jaccard), transitively."""
+        """Group each article with the first representative it is near enough to.
+
+        Articles are taken best first (`_preference`); each joins the group of an LSH
+        candidate among the representatives so far whose estimated Jaccard passes THRESHOLD,
+        else starts a group. Joining a representative, not any member, keeps chains of
+        similar pages (a site's boilerplate around short texts) from merging into one group.
+        """
         from datasketch import MinHash, MinHashLSH
 
-        signed = [a for a in articles if a.signature]
+        signed = sorted((a for a in articles if a.signature), key=_preference)
         lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-        parent = {a.id: a.id for a in signed}
-        by_id = {a.id: a for a in signed}
-
-        def root(doc_id: str) -> str:
-            while parent[doc_id] != doc_id:
-                parent[doc_id] = parent[parent[doc_id]]
-                doc_id = parent[doc_id]
-            return doc_id
-
-        for article in sorted(signed, key=lambda a: a.id):
-            assert article.signature is not None
-            minhash = MinHash(
-                num_perm=NUM_PERM, hashvalues=_values(article.signature), scheme=SCHEME
-            )
-            for other in lsh.query(minhash):
-                other_signature = by_id[other].signature
-                assert other_signature is not None
-                if similarity(article.signature, other_signature) >= THRESHOLD:
-                    parent[root(article.id)] = root(other)
-            lsh.insert(article.id, minhash)
-        groups: dict[str, list[Dated]] = {}
+        heads: dict[str, str] = {}  # representative id → its signature
+        groups: dict[str, list[str]] = {}
         for article in signed:
-            groups.setdefault(root(article.id), []).append(article)
-        representative: dict[str, str] = {}
-        members: dict[str, tuple[str, ...]] = {}
-        for group in groups.values():
-            if len(group) < 2:
+            assert article.signature is not None
+            values = _values(article.signature)
+            minhash = MinHash(num_perm=NUM_PERM, hashvalues=values, scheme=SCHEME)
+            near = [
+                (similarity(article.signature, heads[head]), head) for head in lsh.query(minhash)
+            ]
+            best = max(near, default=(0.0, ""))
+            if best[0] >= THRESHOLD:
+                groups[best[1]].append(article.id)
                 continue
-            ordered = sorted(group, key=_preference)
-            head = ordered[0].id
-            members[head] = tuple(a.id for a in ordered[1:])
-            representative.update((a.id, head) for a in ordered)
+            heads[article.id] = article.signature
+            groups[article.id] = []
+            lsh.insert(article.id, minhash)
+        members = {head: tuple(others) for head, others in groups.items() if others}
+        representative = {m: head for head, others in members.items() for m in (head, *others)}
         return cls(representative, members)
 
     def head(self, doc_id: str) -> str:

@@ -155,7 +155,7 @@ def test_minhash_tells_copies_from_different_stories() -> None:
     assert similarity(signature(WIRE), signature(other)) < 0.2
 
 
-def test_groups_are_transitive_and_prefer_a_stated_date() -> None:
+def test_a_group_is_shown_by_its_article_with_a_stated_date() -> None:
     from rag.store.news_index import ArticleInfo
 
     def info(doc_id: str, text: str, published: str | None, inferred: bool = False) -> ArticleInfo:
