@@ -149,7 +149,7 @@ def dated_quote(citation: Citation) -> str:
         if start < position or mention.is_explicit():
             continue
         out.append(html.escape(citation.quote[position:end]))
-        out.append(f' <span class="resolved">({html.escape(mention.label())})</span>')
+        out.append(f' <span class="resolved">({html.escape(mention.note())})</span>')
         position = end
     out.append(html.escape(citation.quote[position:]))
     return "".join(out)

@@ -100,6 +100,13 @@ class DateMention:
         day = dt.date.fromisoformat(self.date)
         return f"{day:%A, %B} {day.day}, {day.year}"
 
+    def note(self) -> str:
+        """What to show beside the words: the year alone when they give the day and month
+        ("September 11" → "2021"), else the whole period ("Saturday" → "1 May 2021")."""
+        if self.precision == "day" and any(c.isdigit() for c in self.text):
+            return self.date[:4]
+        return self.label()
+
     def is_explicit(self) -> bool:
         """True when the words already give the whole date ("April 28, 2021")."""
         return self.precision == "day" and self.text.rstrip().endswith(self.date[:4])
@@ -163,7 +170,7 @@ def annotate(text: str, mentions: Sequence[DateMention]) -> str:
         if mention.start < position or mention.is_explicit():
             continue
         out.append(text[position : mention.end])
-        out.append(f" ({mention.label()})")
+        out.append(f" ({mention.note()})")
         position = mention.end
     out.append(text[position:])
     return "".join(out)

@@ -16,7 +16,7 @@ from tests.ui.conftest import PAGE_WAIT_S, SCREENSHOTS, ask_in_browser
 
 # The quote with the days its relative words name beside them (issue 11).
 WITHDRAWAL_SENTENCE = (
-    "starts Saturday (1 May 2021) and is to end by September 11 (11 September 2021), "
+    "starts Saturday (1 May 2021) and is to end by September 11 (2021), "
     "is intended to conclude America's longest war"
 )
 
