@@ -126,7 +126,7 @@ class Assistant:
         dates = date_range(since, until)
         scope = f"Answering from {dates.describe()}." if dates else ""
         recent = False
-        if not dates:
+        if not dates and self.settings.question_time == "on":
             day = asked_on or self.default_as_of()
             words = question_time(question, day) if day else None
             if day is not None and words is not None and words.words:

@@ -32,6 +32,9 @@ class Settings:
     top_k: int = 5
     candidates: int = 40
     retrieval: str = "hybrid"  # or "dense" / "lexical" alone: the baselines of `python -m eval`
+    # "on": a question's own time words ("this week", "in 2021", "latest") narrow the search
+    # relative to as_of; "off": only an explicit since/until does.
+    question_time: str = "on"
     answerer: str = "extractive"  # or "llama-cpp" / "openai": a language model writes it
     llm_gguf: str = ""  # llama-cpp: the .gguf file
     llm_base_url: str = ""  # openai: e.g. http://127.0.0.1:11434/v1; never remote by default
@@ -95,6 +98,10 @@ def _validated(settings: Settings) -> Settings:
         raise ConfigError(
             f"retrieval={settings.retrieval!r} is not a retrieval mode; "
             f"use one of {', '.join(RETRIEVAL_MODES)}"
+        )
+    if settings.question_time not in ("on", "off"):
+        raise ConfigError(
+            f"question_time={settings.question_time!r} is neither on nor off; set it to on or off"
         )
     if settings.answerer not in ANSWERERS:
         raise ConfigError(

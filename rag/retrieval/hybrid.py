@@ -52,15 +52,11 @@ class DateRange:
             return None
         return bounds[0] if len(bounds) == 1 else {"$and": bounds}
 
-    def holds(self, published: str | None) -> bool:
-        """True when an article of `published` is inside the range."""
-        if not self:
-            return True
-        if not published:
-            return False
-        day = dt.date.fromisoformat(published[:10])
-        return (self.since is None or day >= self.since) and (
-            self.until is None or day <= self.until
+    def days(self) -> tuple[int | None, int | None]:
+        """The bounds as day numbers (YYYYMMDD), None where open."""
+        return (
+            day_number(self.since.isoformat()) if self.since else None,
+            day_number(self.until.isoformat()) if self.until else None,
         )
 
     def describe(self) -> str:
@@ -135,7 +131,7 @@ class HybridRetriever:
             timings["dense"] = time.perf_counter() - started
         if self.mode != "dense":
             started = time.perf_counter()
-            mask = self.index.lexical_mask(dates.holds) if dates else None
+            mask = self.index.lexical_mask(*dates.days()) if dates else None
             lexical = self.index.lexical().search(query, self.candidates, mask)
             timings["lexical"] = time.perf_counter() - started
         started = time.perf_counter()

@@ -16,7 +16,7 @@ import json
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -118,7 +118,7 @@ class NewsIndex:
         self._generation = ""
         self._chunk_ids: frozenset[str] | None = None  # of `_catalog`, made when first asked
         self._groups: DuplicateGroups | None = None  # of `_catalog`, made when first asked
-        self._chunk_dates: list[str | None] | None = None  # per BM25 chunk, when first asked
+        self._chunk_days: np.ndarray | None = None  # day number per BM25 chunk, when asked
 
     @classmethod
     def open(cls, folder: str | Path, create: bool = False) -> NewsIndex:
@@ -156,15 +156,25 @@ class NewsIndex:
             self._chunk_ids = frozenset(c for info in catalog.values() for c in info.chunk_ids)
         return self._chunk_ids
 
-    def lexical_mask(self, keep: Callable[[str | None], bool]) -> np.ndarray:
-        """One 0/1 weight per BM25 chunk: 1 where its article's date passes `keep`."""
+    def lexical_mask(self, since: int | None, until: int | None) -> np.ndarray:
+        """One 0/1 weight per BM25 chunk: 1 where its article's day number (YYYYMMDD) lies in
+        since..until; undated chunks get 0. Vectorised: 59k chunks in well under 1 ms."""
         import numpy as np
 
         lexical = self.lexical()
-        if self._chunk_dates is None:
-            dates = {c: info.published for info in self.articles().values() for c in info.chunk_ids}
-            self._chunk_dates = [dates.get(c) for c in lexical.chunk_ids]
-        return np.fromiter((keep(d) for d in self._chunk_dates), dtype=np.float32)
+        if self._chunk_days is None:
+            days = {
+                c: day_number(info.published) if info.published else 0
+                for info in self.articles().values()
+                for c in info.chunk_ids
+            }
+            self._chunk_days = np.array([days.get(c, 0) for c in lexical.chunk_ids], np.int64)
+        keep = self._chunk_days > 0
+        if since is not None:
+            keep &= self._chunk_days >= since
+        if until is not None:
+            keep &= self._chunk_days <= until
+        return keep.astype(np.float32)
 
     def duplicates(self) -> DuplicateGroups:
         """The groups of republished stories among the catalog's articles."""
@@ -247,7 +257,7 @@ class NewsIndex:
         self._generation, self._catalog, self._lexical = generation, catalog, lexical
         self._chunk_ids = None
         self._groups = None
-        self._chunk_dates = None
+        self._chunk_days = None
 
 
 @dataclass(frozen=True)

@@ -172,3 +172,14 @@ def test_a_group_is_shown_by_its_article_with_a_stated_date() -> None:
     )
     assert groups.head("a") == "b" and groups.others("b") == ("a",)
     assert groups.head("c") == "c"
+
+
+def test_question_time_off_leaves_a_question_s_time_words_alone(
+    news: Path, embedder: SentenceEmbedder
+) -> None:
+    settings = Settings(index_dir=news, question_time="off")
+    plain = Assistant(NewsIndex.open(news), settings, embedder)
+    answer = plain.ask("What did the council vote on this week?", as_of="2019-03-08")
+    assert answer.time_scope == ""
+    with pytest.raises(ConfigError, match="question_time"):
+        Settings().with_overrides(question_time="sometimes")
