@@ -200,7 +200,7 @@ class Assistant:
 
 def date_range(since: DateArg, until: DateArg) -> DateRange:
     """`since`..`until` as a DateRange; one that ends before it starts is a ConfigError."""
-    first, last = parse_as_of(since), parse_as_of(until)
+    first, last = parse_as_of(since, "since"), parse_as_of(until, "until")
     if first and last and first > last:
         raise ConfigError(f"since={first.isoformat()} is after until={last.isoformat()}; swap them")
     return DateRange(first, last)

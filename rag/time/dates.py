@@ -37,11 +37,12 @@ def to_iso_date(value: str | dt.date | None) -> str | None:
     return parsed.date().isoformat()
 
 
-def parse_as_of(value: str | dt.date | None) -> dt.date | None:
-    """The `as_of` of a question as a date; a value that is no date is a ConfigError."""
+def parse_as_of(value: str | dt.date | None, name: str = "as_of") -> dt.date | None:
+    """The `as_of` (or since/until, by `name`) of a question as a date; a value that is no
+    date is a ConfigError naming it."""
     if value is None or value == "":
         return None
     iso = to_iso_date(value)
     if iso is None:
-        raise ConfigError(f"as_of={value!r} is not a date; write it as YYYY-MM-DD")
+        raise ConfigError(f"{name}={value!r} is not a date; write it as YYYY-MM-DD")
     return dt.date.fromisoformat(iso)

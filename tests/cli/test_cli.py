@@ -86,3 +86,26 @@ def test_chat_loop_answers_follow_ups_from_standard_input(seeds_index: Path) -> 
     assert len(answers) == 4  # three answers, then the prompt that met end of input
     assert "September 11" in answers[0]
     assert "Bajwa" in answers[2] and "[1]" in answers[2]
+
+
+def test_ask_since_until_and_timeline_keep_to_the_dates(seeds_index: Path) -> None:
+    index_dir = str(seeds_index)
+    early = rag("ask", "What did Austin and Bajwa discuss?", "--index", index_dir,
+                "--until", "2021-05-31", "--json")  # fmt: skip
+    assert early.returncode == 0, early.stderr
+    answer = json.loads(early.stdout)
+    assert answer["time_scope"] == "Answering from articles up to 2021-05-31."
+    assert all(c["published"] <= "2021-05-31" for c in answer["citations"])
+    assert all(p["published"] <= "2021-05-31" for p in answer["passages"])
+    late = rag("ask", "When does the withdrawal end?", "--index", index_dir,
+               "--since", "2021-06-01", "--json")  # fmt: skip
+    later = json.loads(late.stdout)
+    assert later["abstained"] or all(c["published"] >= "2021-06-01" for c in later["citations"])
+    wrong = rag("search", "withdrawal", "--index", index_dir, "--since", "soon")
+    assert wrong.returncode == 1 and "soon" in wrong.stderr and "YYYY-MM-DD" in wrong.stderr
+    line = rag("timeline", "Afghanistan withdrawal", "--index", index_dir, "--json")
+    assert line.returncode == 0, line.stderr
+    events = json.loads(line.stdout)
+    assert events and [e["date"] for e in events] == sorted(e["date"] for e in events)
+    shown = rag("timeline", "Afghanistan withdrawal", "--index", index_dir)
+    assert "2021-05-01" in shown.stdout and "starts Saturday (1 May 2021)" in shown.stdout

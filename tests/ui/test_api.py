@@ -96,3 +96,16 @@ def _chunk_count(index_dir: Path) -> int:
     from rag.store.news_index import NewsIndex
 
     return sum(len(a.chunk_ids) for a in NewsIndex.open(index_dir).articles().values())
+
+
+def test_ask_keeps_to_since_and_until(client: Client) -> None:
+    early = client.predict(
+        "What did Austin and Bajwa discuss?", [], None, None, "2021-05-31", api_name="/ask"
+    )
+    assert early["citations"] and all(c["published"] <= "2021-05-31" for c in early["citations"])
+    late = client.predict(
+        "When does the withdrawal end?", [], None, "2021-06-01", None, api_name="/ask"
+    )
+    assert late["abstained"] or all(c["published"] >= "2021-06-01" for c in late["citations"])
+    events = client.predict("Afghanistan withdrawal", api_name="/timeline")
+    assert events and all(e["citation"]["quote"] == e["text"] for e in events)

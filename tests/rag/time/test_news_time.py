@@ -183,3 +183,28 @@ def test_question_time_off_leaves_a_question_s_time_words_alone(
     assert answer.time_scope == ""
     with pytest.raises(ConfigError, match="question_time"):
         Settings().with_overrides(question_time="sometimes")
+
+
+def test_a_republished_seed_never_stands_beside_its_original(
+    tmp_path: Path, embedder: SentenceEmbedder
+) -> None:
+    seeds = Path(__file__).resolve().parents[3] / "seeds"
+    original = (seeds / f"{WITHDRAWAL_DOC}.txt").read_text(encoding="utf-8")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for seed in seeds.iterdir():
+        (folder / seed.name).write_text(seed.read_text(encoding="utf-8"), encoding="utf-8")
+    copy = original.replace("UNITED24 - Make a charitable donation in support of Ukraine!",
+                            "WIRE SERVICE - republished with permission").replace(
+        "longest war", "longest conflict")  # fmt: skip
+    record = {"id": "wire-copy", "text": copy, "outlet": "Wire Weekly", "published": "2021-04-29",
+              "title": "Pakistan, US Discuss Afghan Drawdown"}  # fmt: skip
+    (folder / "copy.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    index_dir = tmp_path / ".rag"
+    index_paths([folder], index_dir, Settings(index_dir=index_dir), embedder, progress=False)
+    assistant = Assistant(NewsIndex.open(index_dir), Settings(index_dir=index_dir), embedder)
+    answer = assistant.ask("When does the withdrawal end?")
+    assert "wire-copy" not in {p.doc_id for p in answer.passages}
+    assert answer.citations[0].doc_id == WITHDRAWAL_DOC
+    assert answer.citations[0].outlet == "GlobalSecurity.org"
+    assert answer.citations[0].also_in == ("Wire Weekly",)
