@@ -9,7 +9,6 @@ import datetime as dt
 import math
 import time
 from dataclasses import dataclass, replace
-from typing import Any
 
 from rag.answers import Passage
 from rag.embedder import Embedder
@@ -40,17 +39,6 @@ class DateRange:
 
     def __bool__(self) -> bool:
         return self.since is not None or self.until is not None
-
-    def where(self) -> dict[str, Any] | None:
-        """The Chroma filter on the chunks' integer day number (undated chunks never match)."""
-        bounds = []
-        if self.since is not None:
-            bounds.append({"published_day": {"$gte": day_number(self.since.isoformat())}})
-        if self.until is not None:
-            bounds.append({"published_day": {"$lte": day_number(self.until.isoformat())}})
-        if not bounds:
-            return None
-        return bounds[0] if len(bounds) == 1 else {"$and": bounds}
 
     def days(self) -> tuple[int | None, int | None]:
         """The bounds as day numbers (YYYYMMDD), None where open."""
@@ -126,7 +114,10 @@ class HybridRetriever:
             started = time.perf_counter()
             vector = self.embedder.embed([query])[0]
             current = self.index.chunk_ids()  # first: it reopens the store after others wrote
-            hits = self.index.store.search(vector, self.candidates, dates.where())
+            # A range restricts Chroma's search to its chunk ids: on 59k chunks 55 ms, where a
+            # `where` on the day number took 485 ms (Chroma reads the metadata from SQLite).
+            allowed = self.index.chunks_between(*dates.days()) if dates else None
+            hits = self.index.store.search(vector, self.candidates, ids=allowed)
             dense = [chunk for chunk in hits if chunk.id in current]
             timings["dense"] = time.perf_counter() - started
         if self.mode != "dense":

@@ -215,14 +215,22 @@ class ChunkStore:
         return [found[i] for i in ids if i in found]
 
     def search(
-        self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
+        self,
+        vector: np.ndarray,
+        k: int,
+        where: dict[str, Any] | None = None,
+        ids: Sequence[str] | None = None,
     ) -> list[StoredChunk]:
-        """The `k` chunks nearest to `vector` (cosine), best first."""
+        """The `k` chunks nearest to `vector` (cosine), best first; only among `ids` when
+        given (Chroma restricts the search itself, so up to `k` still come back)."""
+        if ids is not None and not ids:
+            return []
         with self._collection() as collection:
             result = collection.query(
                 query_embeddings=[vector],
                 n_results=k,  # Chroma returns fewer when it holds fewer
                 where=where,
+                ids=list(ids) if ids is not None else None,
                 include=["documents", "metadatas", "distances"],
             )
         return _rows(
