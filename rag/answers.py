@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from rag.time.expressions import DateMention
+from rag.time.expressions import DateMention, within
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,28 @@ class Citation:
         from rag.time.expressions import annotate
 
         return annotate(self.quote, [m.shifted(-self.start) for m in self.dates])
+
+
+def cite(passage: Passage, number: int, quote: str, start: int, end: int) -> Citation:
+    """Citation `number` of `quote` (article offsets `start`..`end`, inside `passage`), with
+    the article's metadata and the date expressions the quote holds."""
+    return Citation(
+        number=number,
+        doc_id=passage.doc_id,
+        chunk_id=passage.chunk_id,
+        quote=quote,
+        start=start,
+        end=end,
+        title=passage.title,
+        source=passage.source,
+        outlet=passage.outlet,
+        published=passage.published,
+        byline=passage.byline,
+        url=passage.url,
+        date_inferred=passage.date_inferred,
+        dates=tuple(within(passage.dates, start, end)),
+        also_in=passage.also_in,
+    )
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from rag.retrieval.hybrid import DateRange, HybridRetriever, Retrieval
 from rag.settings import Settings, load_settings
 from rag.store.news_index import ArticleInfo, NewsIndex
 from rag.time.dates import parse_as_of
-from rag.time.question import question_time
+from rag.time.question import has_time_words, question_time
 from rag.time.timeline import TimelineEvent, timeline
 
 DateArg = str | dt.date | None
@@ -126,7 +126,8 @@ class Assistant:
         dates = date_range(since, until)
         scope = f"Answering from {dates.describe()}." if dates else ""
         recent = False
-        if not dates and self.settings.question_time == "on":
+        if not dates and self.settings.question_time == "on" and has_time_words(question):
+            # The newest article's date is looked up only for a question that needs it.
             day = asked_on or self.default_as_of()
             words = question_time(question, day) if day else None
             if day is not None and words is not None and words.words:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from rag import Answer, ArticleInfo, Citation, IndexReport, Passage, Settings, TimelineEvent
 from rag.answers import split_short
+from rag.time.expressions import segments
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # Only what would turn article text into formatting; each escape shows up in a copied message.
@@ -142,17 +143,12 @@ def _citation_card(citation: Citation, passages: Sequence[Passage], turn: int) -
 def dated_quote(citation: Citation) -> str:
     """The quote as HTML, each relative date followed by the day it names, set apart:
     "starts Saturday <span class="resolved">(1 May 2021)</span>"."""
-    out = []
-    position = 0
-    for mention in sorted(citation.dates, key=lambda m: m.start):
-        start, end = mention.start - citation.start, mention.end - citation.start
-        if start < position or mention.is_explicit():
-            continue
-        out.append(html.escape(citation.quote[position:end]))
-        out.append(f' <span class="resolved">({html.escape(mention.note())})</span>')
-        position = end
-    out.append(html.escape(citation.quote[position:]))
-    return "".join(out)
+    mentions = [m.shifted(-citation.start) for m in citation.dates]
+    return "".join(
+        html.escape(words)
+        + (f' <span class="resolved">({html.escape(note)})</span>' if note else "")
+        for words, note in segments(citation.quote, mentions)
+    )
 
 
 def timeline_view(events: Sequence[TimelineEvent], problem: str) -> str:

@@ -28,11 +28,10 @@ from rag.answering.short import (
     supporting,
 )
 from rag.answering.spans import Span, spans_of
-from rag.answers import Answer, Citation, Passage
+from rag.answers import Answer, Citation, Passage, cite
 from rag.embedder import Embedder
 from rag.question import Question, read_question, terms
 from rag.sentences import sentence_spans
-from rag.time.expressions import within
 
 # Weights and threshold set by hand on the seed questions (tests/rag/test_assistant.py);
 # the evaluation harness is where they get tuned.
@@ -401,24 +400,7 @@ def resolved_short(short: str, citation: Citation) -> str:
 
 def citation_for(candidate: Candidate, number: int) -> Citation:
     """Candidate sentence `number`, quoted exactly, with its article's metadata."""
-    p = candidate.passage
-    return Citation(
-        number=number,
-        doc_id=p.doc_id,
-        chunk_id=p.chunk_id,
-        quote=candidate.text,
-        start=candidate.start,
-        end=candidate.end,
-        title=p.title,
-        source=p.source,
-        outlet=p.outlet,
-        published=p.published,
-        byline=p.byline,
-        url=p.url,
-        date_inferred=p.date_inferred,
-        dates=tuple(within(p.dates, candidate.start, candidate.end)),
-        also_in=p.also_in,
-    )
+    return cite(candidate.passage, number, candidate.text, candidate.start, candidate.end)
 
 
 def abstention(question: str, passages: Sequence[Passage], conf: float) -> Answer:

@@ -156,9 +156,8 @@ class NewsIndex:
             self._chunk_ids = frozenset(c for info in catalog.values() for c in info.chunk_ids)
         return self._chunk_ids
 
-    def chunks_between(self, since: int | None, until: int | None) -> list[str]:
-        """The chunk ids of the articles published within since..until (day numbers)."""
-        mask = self.lexical_mask(since, until)
+    def chunks_in(self, mask: np.ndarray) -> list[str]:
+        """The chunk ids a `lexical_mask` keeps."""
         return [c for c, keep in zip(self.lexical().chunk_ids, mask, strict=True) if keep]
 
     def lexical_mask(self, since: int | None, until: int | None) -> np.ndarray:

@@ -24,7 +24,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 _MONTH = (
@@ -164,16 +164,23 @@ def infer_published(text: str, within: int = 1500) -> str | None:
 def annotate(text: str, mentions: Sequence[DateMention]) -> str:
     """`text` with each mention's absolute date beside its words: "starts Saturday (1 May
     2021)". Explicit dates ("April 28, 2021") are left as they are; offsets are `text`'s."""
+    return "".join(
+        words + (f" ({note})" if note else "") for words, note in segments(text, mentions)
+    )
+
+
+def segments(text: str, mentions: Sequence[DateMention]) -> list[tuple[str, str]]:
+    """`text` cut after each relative mention: (the words up to it, its note) pairs, the last
+    with note "". Joined they give `text`; a renderer puts each note beside its words."""
     out = []
     position = 0
     for mention in sorted(mentions, key=lambda m: m.start):
         if mention.start < position or mention.is_explicit():
             continue
-        out.append(text[position : mention.end])
-        out.append(f" ({mention.note()})")
+        out.append((text[position : mention.end], mention.note()))
         position = mention.end
-    out.append(text[position:])
-    return "".join(out)
+    out.append((text[position:], ""))
+    return out
 
 
 def to_json(mentions: Sequence[DateMention]) -> str:
@@ -271,7 +278,7 @@ def _parse(words: str, base: dt.date | None, prefer: str) -> dt.date | None:
     return result.date_obj.date() if result.date_obj else None
 
 
-@cache
+@lru_cache(maxsize=64)  # one per publication date: a long ingest sees thousands
 def _parser(base: dt.date | None, prefer: str) -> Any:
     from dateparser.date import DateDataParser
 

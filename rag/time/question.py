@@ -35,6 +35,11 @@ class QuestionTime:
     words: str = ""  # the words it was read from, "" when the question has none
 
 
+def has_time_words(question: str) -> bool:
+    """True when `question` holds words `question_time` reads (a cheap test first)."""
+    return bool(_WORDS.search(question) or _RECENT.search(question))
+
+
 def question_time(question: str, as_of: dt.date) -> QuestionTime:
     """The dates `question` asks about, read relative to `as_of`.
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from rag.answers import Citation, Passage
+from rag.answers import Citation, Passage, cite
 from rag.question import terms
 from rag.sentences import sentence_spans
 from rag.time.expressions import DateMention, within
@@ -64,7 +64,7 @@ def timeline(
             date, dated_by = _event_date(mentions, passage.published)
             if date is None:
                 continue  # an undated article's sentence that names no day has no place
-            citation = _citation(passage, text, first, last, mentions)
+            citation = cite(passage, 0, text, first, last)
             event = TimelineEvent(date, text, citation, dated_by)
             scored.append((coverage + 0.5 / (1 + rank), event, words))
     scored.sort(key=lambda item: item[0], reverse=True)
@@ -77,7 +77,7 @@ def timeline(
             break
     ordered = sorted((event for event, _ in chosen), key=lambda e: e.date)
     return [
-        TimelineEvent(e.date, e.text, _numbered(e.citation, n), e.dated_by)
+        TimelineEvent(e.date, e.text, replace(e.citation, number=n), e.dated_by)
         for n, e in enumerate(ordered, 1)
     ]
 
@@ -92,31 +92,3 @@ def _event_date(mentions: Sequence[DateMention], published: str | None) -> tuple
 def _same(event: TimelineEvent, words: set[str], other: TimelineEvent, seen: set[str]) -> bool:
     overlap = len(words & seen) / max(1, len(words | seen))
     return overlap >= SAME_EVENT or (event.date == other.date and overlap >= SAME_EVENT / 2)
-
-
-def _citation(
-    passage: Passage, text: str, start: int, end: int, mentions: Sequence[DateMention]
-) -> Citation:
-    return Citation(
-        number=0,
-        doc_id=passage.doc_id,
-        chunk_id=passage.chunk_id,
-        quote=text,
-        start=start,
-        end=end,
-        title=passage.title,
-        source=passage.source,
-        outlet=passage.outlet,
-        published=passage.published,
-        byline=passage.byline,
-        url=passage.url,
-        date_inferred=passage.date_inferred,
-        dates=tuple(mentions),
-        also_in=passage.also_in,
-    )
-
-
-def _numbered(citation: Citation, number: int) -> Citation:
-    from dataclasses import replace
-
-    return replace(citation, number=number)
