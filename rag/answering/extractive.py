@@ -22,6 +22,7 @@ from rag.answering.short import (
     SentenceView,
     SpanModel,
     is_answer_phrase,
+    of_the_asked_event,
     phrase,
     shipped_model,
     span_features,
@@ -232,7 +233,7 @@ class ExtractiveAnswerer:
                 candidate.passage_rank,
                 candidate.passage.doc_id,
             )
-            for span in spans:
+            for span in of_the_asked_event(spans, expect, question_words):
                 if not is_answer_phrase(span, question_words):
                     continue
                 support = supporting(span, texts, candidate.passage.doc_id)

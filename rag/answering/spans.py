@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rag.language import pipeline
@@ -40,6 +40,7 @@ class Span:
     start: int
     end: int
     label: str  # a spaCy entity label, "SCORE", or "NOUN" for a plain noun phrase
+    verb: str = ""  # the verb just before it, lower-cased ("starts" of "starts Saturday")
 
 
 _cache: OrderedDict[str, tuple[Span, ...]] = OrderedDict()
@@ -69,7 +70,18 @@ def _spans(text: str, doc: Any) -> tuple[Span, ...]:
     for start, end in _noun_phrases(doc):
         if not any(a < end and start < b for a, b in taken):
             spans.append(Span(text[start:end], start, end, "NOUN"))
-    return tuple(_without_nested(spans))
+    return tuple(replace(s, verb=_verb_before(doc, s.start)) for s in _without_nested(spans))
+
+
+def _verb_before(doc: Any, start: int) -> str:
+    """The verb among the few words before character `start` ("starts" in "which starts
+    Saturday", "end" in "is to end by September 11"): the predicate the phrase belongs to."""
+    before = [t for t in doc if t.idx + len(t.text) <= start][-_VERB_REACH:]
+    verbs = [t for t in before if t.pos_ == "VERB"]
+    return verbs[-1].lower_ if verbs else ""
+
+
+_VERB_REACH = 3  # words
 
 
 def _noun_phrases(doc: Any) -> list[tuple[int, int]]:

@@ -72,6 +72,14 @@ def test_a_when_answer_gives_the_day_its_words_name(assistant: Assistant) -> Non
     assert "starts Saturday (1 May 2021)" in answer.annotated_text()
 
 
+def test_when_it_starts_is_the_day_of_the_start_not_of_the_end(assistant: Assistant) -> None:
+    # "The withdrawal, which starts Saturday and is to end by September 11, …" (28 Apr 2021)
+    answer = assistant.ask("When does the withdrawal start?")
+    assert answer.short == "Saturday, May 1, 2021"
+    assert answer.text.startswith("Saturday, May 1, 2021 [1]")
+    assert answer.citations[0].doc_id == WITHDRAWAL_DOC
+
+
 def test_an_undated_article_gets_an_inferred_date_marked_as_such(assistant: Assistant) -> None:
     info = assistant.index.articles()[BAJWA_DOC]
     assert (info.published, info.date_inferred) == ("2021-08-09", True)
