@@ -129,6 +129,31 @@ class Answer:
         return text
 
 
+def answer_from_dict(record: dict[str, Any]) -> Answer:
+    """The Answer that `Answer.to_dict()` (or `rag ask --json`) gave `record`."""
+
+    def mentions(found: Iterable[dict[str, Any]]) -> tuple[DateMention, ...]:
+        return tuple(DateMention(**m) for m in found)
+
+    def passage(p: dict[str, Any]) -> Passage:
+        return Passage(**p | {"dates": mentions(p["dates"]), "also_in": tuple(p["also_in"])})
+
+    def citation(c: dict[str, Any]) -> Citation:
+        return Citation(**c | {"dates": mentions(c["dates"]), "also_in": tuple(c["also_in"])})
+
+    def sentence(s: dict[str, Any]) -> SentenceCheck:
+        return SentenceCheck(**s | {"citations": tuple(s["citations"])})
+
+    return Answer(
+        **record
+        | {
+            "citations": [citation(c) for c in record["citations"]],
+            "passages": [passage(p) for p in record["passages"]],
+            "sentences": [sentence(s) for s in record["sentences"]],
+        }
+    )
+
+
 def final_answer(parts: Iterable[str | Answer]) -> Answer:
     """The Answer that ends a stream of text deltas (the deltas are dropped)."""
     final = None

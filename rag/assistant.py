@@ -198,6 +198,21 @@ class Assistant:
         """Every indexed article, newest first."""
         return sorted(self.index.articles().values(), key=lambda a: a.published or "", reverse=True)
 
+    def article_text(self, doc_id: str) -> str | None:
+        """The cleaned text of an indexed article, put back together from its chunks at their
+        offsets, so `text[c.start:c.end] == c.quote` for its citations (or None when it is not
+        indexed). Chunks overlap; the whitespace between two, which neither keeps, is a space."""
+        info = self.index.articles().get(doc_id)
+        if info is None:
+            return None
+        chunks = self.index.store.get(list(info.chunk_ids))
+        text: list[str] = []
+        for chunk in sorted(chunks, key=lambda c: int(c.metadata["start"])):
+            start = int(chunk.metadata["start"])
+            text.extend(" " * (start + len(chunk.text) - len(text)))
+            text[start : start + len(chunk.text)] = chunk.text
+        return "".join(text)
+
 
 def date_range(since: DateArg, until: DateArg) -> DateRange:
     """`since`..`until` as a DateRange; one that ends before it starts is a ConfigError."""

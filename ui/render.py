@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +18,7 @@ from rag import Answer, ArticleInfo, Citation, IndexReport, Passage, Settings, T
 from rag.answers import split_short
 from rag.time.expressions import segments
 
+ArticleTexts = Callable[[str], "str | None"]  # doc id → the article's cleaned text
 _MARKER = re.compile(r"\[(\d+)\]")
 # Only what would turn article text into formatting; each escape shows up in a copied message.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]~$])")
@@ -43,7 +44,9 @@ def chat_message(
 ) -> str:
     """An answer's text for the chat, each complete `[n]` a link to its source card.
 
-    With `citations`, hovering a marker shows the article's title, outlet and date.
+    With `citations`, hovering a marker shows the article's title, outlet and date. The text
+    is one HTML block (`<div>`, no blank line in it), so Markdown never reads it: nothing in
+    an article or a question turns into formatting, and no escape shows (`\\*`).
     """
     titles = {str(c.number): _source_line(c) for c in citations}
     parts = _MARKER.split(text)
@@ -53,34 +56,44 @@ def chat_message(
             hint = f' title="{html.escape(titles[part])}"' if part in titles else ""
             rendered.append(f'<a class="cite" href="#src-{turn}-{part}"{hint}>[{part}]</a>')
         else:
-            rendered.append(escape(part))
+            rendered.append(_inline(part))
     body = "".join(rendered)
-    if abstained:
-        return f'<div class="abstain">{body}</div>'
-    return body
+    kind = "abstain" if abstained else "said"
+    return f'<div class="{kind}">{body}</div>'
+
+
+def _inline(text: str) -> str:
+    """Text inside an HTML block: escaped, its line breaks kept without ending the block, and
+    nothing a linkifier would take for an address ("http://", "www.", "a@b": entities)."""
+    escaped = html.escape(text, quote=False).replace("\n", "<br>")
+    return _AUTOLINK.sub(lambda match: f"&#{ord(match.group(0))};", escaped)
 
 
 def answer_message(answer: Answer, turn: int) -> str:
-    """A finished answer: its notice, then its text; a generated sentence no article supports
-    is marked as such, with the reason on hover."""
-    notice = f'<div class="notice">{escape(answer.notice)}</div>' if answer.notice else ""
+    """A finished answer: its notice, then its text, then its numbered sources with their
+    dates; a generated sentence no article supports is marked as such, with the reason on
+    hover."""
+    notice = f'<div class="notice">{_inline(answer.notice)}</div>' if answer.notice else ""
     if answer.time_scope:
-        notice += f'<div class="scope">{escape(answer.time_scope)}</div>'
+        notice += f'<div class="scope">{_inline(answer.time_scope)}</div>'
+    return f'<div class="answer">{notice}{_answer_body(answer, turn)}{footnotes(answer)}</div>'
+
+
+def _answer_body(answer: Answer, turn: int) -> str:
     text = answer.annotated_text()  # "starts Saturday (1 May 2021)"
     split = split_short(text)
     if answer.short and split and not answer.abstained:
-        # The fact first and large, the sentence(s) that state it beneath; the line break
-        # between them survives the chat's copy button.
+        # The fact first and large, the sentence(s) that state it beneath.
         short = chat_message(split[0], turn, citations=answer.citations)
         said = chat_message(split[1], turn, citations=answer.citations)
-        return f'{notice}<div class="short-answer">{short}</div>\n\n<div class="quote">{said}</div>'
+        return f'<div class="short-answer">{short}</div><div class="quote">{said}</div>'
     if answer.abstained or not answer.sentences:
-        body = chat_message(text, turn, answer.abstained, answer.citations)
-        return notice + body
+        return chat_message(text, turn, answer.abstained, answer.citations)
     pieces = []
     for sentence in answer.sentences:
         markers = "".join(f" [{n}]" for n in sentence.citations)
         shown = chat_message(sentence.text + markers, turn, citations=answer.citations)
+        shown = shown.removeprefix('<div class="said">').removesuffix("</div>")
         if not sentence.supported:
             why = html.escape(sentence.note or "no article supports it")
             shown = (
@@ -88,7 +101,46 @@ def answer_message(answer: Answer, turn: int) -> str:
                 '<span class="unsupported-flag"> (not in the articles)</span>'
             )
         pieces.append(shown)
-    return notice + " ".join(pieces)
+    return f'<div class="said">{" ".join(pieces)}</div>'
+
+
+def footnotes(answer: Answer) -> str:
+    """The answer's sources under it, one line each: "[1] Title — Outlet, 28 Apr 2021".
+    A hidden copy of them as Markdown (with url and quote) is what the copy button takes."""
+    if not answer.citations:
+        return ""
+    lines = "".join(
+        f'<li><span class="fn-num">[{c.number}]</span> {_inline(c.title)}'
+        f' <span class="fn-meta">— {_inline(_outlet_date(c))}</span></li>'
+        for c in answer.citations
+    )
+    markdown = _inline(sources_markdown(answer.citations))
+    return f'<ol class="footnotes">{lines}</ol><div class="copy-only">{markdown}</div>'
+
+
+def _outlet_date(citation: Citation) -> str:
+    parts = [citation.outlet or "Unknown outlet", readable_date(citation.published) or "undated"]
+    return ", ".join(parts)
+
+
+def sources_markdown(citations: Sequence[Citation]) -> str:
+    """The numbered source list as Markdown: title, outlet, date, url, and the quote."""
+    lines = ["Sources:"]
+    for c in citations:
+        url = f" {c.url}" if c.url else ""
+        lines.append(f"[{c.number}] {c.title} — {_outlet_date(c)}.{url}")
+        lines.append(f"    > {c.quote}")
+    return "\n".join(lines)
+
+
+def conversation_markdown(answers: Sequence[Answer]) -> str:
+    """A whole conversation as Markdown: each question, its answer, its numbered sources."""
+    parts = ["# News QA conversation", ""]
+    for answer in answers:
+        parts += [f"## {answer.question.strip()}", "", answer.annotated_text(), ""]
+        if answer.citations:
+            parts += [sources_markdown(answer.citations), ""]
+    return "\n".join(parts)
 
 
 def _source_line(citation: Citation) -> str:
@@ -96,23 +148,31 @@ def _source_line(citation: Citation) -> str:
     return " · ".join(part for part in parts if part)
 
 
-def sources_panel(answers: Sequence[Answer]) -> str:
-    """One section per answer; the latest is shown, the others wait for a click on their `[n]`."""
+def sources_panel(answers: Sequence[Answer], texts: ArticleTexts | None = None) -> str:
+    """One section per answer; the latest is shown, the others wait for a click on their `[n]`.
+
+    `texts(doc_id)` gives an article's whole cleaned text for its "Read the whole article".
+    """
     if not answers:
         return EMPTY_PANEL
     sections = [
-        _section(answer, turn, active=turn == len(answers) - 1)
+        _section(answer, turn, turn == len(answers) - 1, texts)
         for turn, answer in enumerate(answers)
     ]
     return "".join(sections)
 
 
-def _section(answer: Answer, turn: int, active: bool) -> str:
+def _section(answer: Answer, turn: int, active: bool, texts: ArticleTexts | None) -> str:
     state = " active" if active else ""
     heading = f'<h3 class="sources-question">{html.escape(answer.question)}</h3>'
-    cards = "".join(_citation_card(c, answer.passages, turn) for c in answer.citations)
-    cited = {c.chunk_id for c in answer.citations}
-    others = [p for p in answer.passages if p.chunk_id not in cited]
+    by_article: dict[str, list[Citation]] = {}
+    for citation in answer.citations:
+        by_article.setdefault(citation.doc_id, []).append(citation)
+    cards = "".join(
+        _article_card(cited, answer.passages, turn, texts) for cited in by_article.values()
+    )
+    cited_chunks = {c.chunk_id for c in answer.citations}
+    others = [p for p in answer.passages if p.chunk_id not in cited_chunks]
     if answer.abstained:
         cards = '<p class="sources-note">No passage answers this question.</p>'
     return (
@@ -121,22 +181,65 @@ def _section(answer: Answer, turn: int, active: bool) -> str:
     )
 
 
-def _citation_card(citation: Citation, passages: Sequence[Passage], turn: int) -> str:
-    passage = next((p for p in passages if p.chunk_id == citation.chunk_id), None)
-    marked = f"<mark>{dated_quote(citation)}</mark>"
-    if passage is None or not passage.start <= citation.start < citation.end <= passage.end:
-        body = marked
-    else:
-        cut_start, cut_end = citation.start - passage.start, citation.end - passage.start
-        body = html.escape(passage.text[:cut_start]) + marked + html.escape(passage.text[cut_end:])
-    meta = _byline(citation.outlet, citation.published, citation.byline, citation.date_inferred)
+def _article_card(
+    cited: Sequence[Citation], passages: Sequence[Passage], turn: int, texts: ArticleTexts | None
+) -> str:
+    """One card per article: each passage that holds a cited sentence, every cited sentence
+    highlighted (and the target of its `[n]`), then the whole article on request."""
+    first = cited[0]
+    numbers = " ".join(f"[{c.number}]" for c in cited)
+    bodies = []
+    for chunk_id in dict.fromkeys(c.chunk_id for c in cited):
+        in_chunk = [c for c in cited if c.chunk_id == chunk_id]
+        passage = next((p for p in passages if p.chunk_id == chunk_id), None)
+        bodies.append(
+            f'<blockquote class="passage">{_marked(passage, in_chunk, turn)}</blockquote>'
+        )
+    meta = _byline(first.outlet, first.published, first.byline, first.date_inferred)
+    whole = texts(first.doc_id) if texts else None
     return (
-        f'<article class="source" id="src-{turn}-{citation.number}">'
-        f'<header><span class="num">[{citation.number}]</span> '
-        f'<span class="title">{html.escape(citation.title)}</span></header>'
-        f"{meta}"
-        f'<blockquote class="passage">{body}</blockquote>'
-        f"{_also_in(citation.also_in)}{_link(citation.url)}</article>"
+        f'<article class="source" id="card-{turn}-{first.number}" tabindex="-1">'
+        f'<header><span class="num">{numbers}</span> '
+        f'<span class="title">{html.escape(first.title)}</span></header>'
+        f"{meta}{''.join(bodies)}"
+        f"{_also_in(first.also_in)}{_link(first.url)}{_whole_article(whole, cited)}</article>"
+    )
+
+
+def _marked(passage: Passage | None, cited: Sequence[Citation], turn: int) -> str:
+    """The passage's text with each cited sentence in a `<mark id="src-TURN-N">`."""
+    marks = sorted(cited, key=lambda c: c.start)
+    if passage is None or not all(passage.start <= c.start < c.end <= passage.end for c in marks):
+        return " … ".join(_mark(c, turn) for c in marks)
+    out, at = [], passage.start
+    for c in marks:
+        if c.start < at:  # overlapping quotes: mark the first only
+            continue
+        out.append(html.escape(passage.text[at - passage.start : c.start - passage.start]))
+        out.append(_mark(c, turn))
+        at = c.end
+    out.append(html.escape(passage.text[at - passage.start :]))
+    return "".join(out)
+
+
+def _mark(citation: Citation, turn: int) -> str:
+    return f'<mark id="src-{turn}-{citation.number}">{dated_quote(citation)}</mark>'
+
+
+def _whole_article(text: str | None, cited: Sequence[Citation]) -> str:
+    """ "Read the whole article": its cleaned text, the cited sentences highlighted."""
+    if not text:
+        return ""
+    out, at = [], 0
+    for c in sorted(cited, key=lambda c: c.start):
+        if c.start < at or text[c.start : c.end] != c.quote:
+            continue
+        out += [html.escape(text[at : c.start]), f"<mark>{html.escape(c.quote)}</mark>"]
+        at = c.end
+    out.append(html.escape(text[at:]))
+    return (
+        '<details class="whole"><summary>Read the whole article</summary>'
+        f'<div class="article-text">{"".join(out)}</div></details>'
     )
 
 
@@ -221,13 +324,40 @@ def readable_date(published: str | None) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-def article_rows(articles: Sequence[ArticleInfo]) -> list[list[str | int]]:
-    """The articles table: title, outlet, date, chunks, id."""
-    return [[a.title, a.outlet or "", a.published or "", len(a.chunk_ids), a.id] for a in articles]
+def article_list(articles: Sequence[ArticleInfo]) -> str:
+    """The article library as cards that read at any width: title, then outlet · date ·
+    passages, then the id."""
+    if not articles:
+        return '<p class="sources-note">No articles are indexed yet: add some above.</p>'
+    items = []
+    for a in articles:
+        date = readable_date(a.published) or "undated"
+        if a.published and a.date_inferred:
+            date = f"~{date}"
+        meta = " · ".join([a.outlet or "Unknown outlet", date, _passages(len(a.chunk_ids))])
+        items.append(
+            f'<li class="article"><div class="title">{html.escape(a.title)}</div>'
+            f'<div class="meta">{html.escape(meta)}</div>'
+            f'<code class="doc-id">{html.escape(a.id)}</code></li>'
+        )
+    count = f'<p class="library-count">{_articles(len(articles))}</p>'
+    return f'{count}<ul class="library">{"".join(items)}</ul>'
 
 
-def index_report(report: IndexReport, rejected: Sequence[str]) -> str:
-    """Markdown for an upload: each file that failed and what to do, then what was indexed."""
+def _articles(n: int) -> str:
+    return f"{n} article{'' if n == 1 else 's'}"
+
+
+def _passages(n: int) -> str:
+    return f"{n} passage{'' if n == 1 else 's'}"
+
+
+def index_report(
+    report: IndexReport, rejected: Sequence[str], titles: Mapping[str, str] | None = None
+) -> str:
+    """Markdown for an upload: each file that failed and what to do, then what was indexed,
+    by title when `titles` (doc id → title) knows it."""
+    named = titles or {}
     problems = [f"✗ {escape_line(reason)}" for reason in rejected]
     for failure in report.failed:
         where = Path(failure.source).name + (f", line {failure.line}" if failure.line else "")
@@ -237,18 +367,36 @@ def index_report(report: IndexReport, rejected: Sequence[str]) -> str:
     if len(problems) > LISTED:
         lines.append(f"- … and {len(problems) - LISTED} more problems")
     for label, ids in (("indexed", report.added + report.updated), ("unchanged", report.unchanged)):
-        shown = ", ".join(code(doc_id) for doc_id in ids[:LISTED])
+        shown = ", ".join(_named(doc_id, named) for doc_id in ids[:LISTED])
         more = f" and {len(ids) - LISTED} more" if len(ids) > LISTED else ""
         if ids:
             lines.append(f"- {label}: {shown}{more}")
     return "\n".join(lines)
 
 
-def removal_report(removed: Sequence[str], missing: Sequence[str]) -> str:
-    """Markdown for a removal: how many went, and each id that was not indexed."""
-    lines = [f"**{len(removed)} removed**"]
+def _named(doc_id: str, titles: Mapping[str, str]) -> str:
+    title = titles.get(doc_id)
+    return f"“{escape_line(title)}” ({code(doc_id)})" if title else code(doc_id)
+
+
+def removal_report(
+    removed: Sequence[str], missing: Sequence[str], titles: Mapping[str, str] | None = None
+) -> str:
+    """Markdown for a removal: what went, by title, and each id that was not indexed."""
+    named = titles or {}
+    if not removed and not missing:
+        return "Choose the articles to remove first."
+    lines = [f"**Removed {_articles(len(removed))}**" if removed else "**Nothing removed**"]
+    lines += [f"- {_named(doc_id, named)}" for doc_id in removed]
     lines += [f"- ✗ no article {code(doc_id)} is indexed" for doc_id in missing]
     return "\n".join(lines)
+
+
+def removal_question(doc_ids: Sequence[str], titles: Mapping[str, str]) -> str:
+    """What the confirmation asks before anything is removed."""
+    names = "; ".join(f"“{escape_line(titles.get(d, d))}”" for d in doc_ids[:LISTED])
+    more = f" and {len(doc_ids) - LISTED} more" if len(doc_ids) > LISTED else ""
+    return f"**Remove {_articles(len(doc_ids))}?** {names}{more}. This cannot be undone."
 
 
 def escape(text: str) -> str:

@@ -126,6 +126,16 @@ def browser() -> Iterator[WebDriver]:
     driver.quit()
 
 
+def open_chat(driver: WebDriver, url: str) -> None:
+    """The chat at `url` as a first-time visitor sees it: no conversation kept from before."""
+    driver.get(url)
+    driver.execute_script("window.localStorage.clear()")
+    driver.get(url)
+    WebDriverWait(driver, PAGE_WAIT_S).until(
+        ready.element_to_be_clickable((By.CSS_SELECTOR, "#question textarea"))
+    )
+
+
 def ask_in_browser(driver: WebDriver, question: str, answers_before: int) -> None:
     """Type `question`, press Ask, and wait until its answer's sources are shown."""
     wait = WebDriverWait(driver, PAGE_WAIT_S)

@@ -87,7 +87,8 @@ def test_removing_an_article_from_the_browser(
     upload.write_text(article_file.read_text().replace("Kestrel", "Osprey"), encoding="utf-8")
     client.predict([handle_file(str(upload))], api_name="/add_articles")
     report = client.predict(["to-remove", "no-such-article"], api_name="/remove_articles")[0]
-    assert "1 removed" in report and "no-such-article" in report
+    assert "Removed 1 article" in report and "no-such-article" in report
+    assert "Osprey" not in report and "Harbour Bridge Reopens After Repairs" in report, "by title"
     answer = client.predict("Which bridge reopened, the Osprey one?", api_name="/ask")
     assert all(c["doc_id"] != "to-remove" for c in answer["citations"])
 

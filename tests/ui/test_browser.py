@@ -12,7 +12,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.ui.conftest import PAGE_WAIT_S, SCREENSHOTS, ask_in_browser
+from tests.ui.conftest import PAGE_WAIT_S, SCREENSHOTS, ask_in_browser, open_chat
 
 # The quote with the days its relative words name beside them (issue 11).
 WITHDRAWAL_SENTENCE = (
@@ -32,7 +32,7 @@ def _in_view(driver: WebDriver, element: object) -> bool:
 def test_ask_click_a_citation_and_see_the_sentence(
     browser: WebDriver, chat_server: tuple[str, Path]
 ) -> None:
-    browser.get(chat_server[0])
+    open_chat(browser, chat_server[0])
     ask_in_browser(browser, "When does the withdrawal end?", 0)
     answer = browser.find_elements(By.CSS_SELECTOR, "#chat .bot")[-1]
     assert "September 11" in answer.text
@@ -40,8 +40,8 @@ def test_ask_click_a_citation_and_see_the_sentence(
     marker = answer.find_element(By.CSS_SELECTOR, "a.cite")
     assert "GlobalSecurity.org · 28 Apr 2021" in marker.get_attribute("title")  # hover preview
     marker.click()
-    card = browser.find_element(By.ID, "src-0-1")
-    highlighted = card.find_element(By.TAG_NAME, "mark")
+    highlighted = browser.find_element(By.ID, "src-0-1")
+    card = highlighted.find_element(By.XPATH, "ancestor::article")
     WebDriverWait(browser, PAGE_WAIT_S).until(lambda d: _in_view(d, highlighted))
     assert WITHDRAWAL_SENTENCE in highlighted.text
     assert "flash" in card.get_attribute("class")
@@ -64,10 +64,10 @@ def test_narrow_window_keeps_answer_and_sources_readable(
 ) -> None:
     browser.set_window_size(390, 844)
     try:
-        browser.get(chat_server[0])
+        open_chat(browser, chat_server[0])
         ask_in_browser(browser, "When does the withdrawal end?", 0)
         browser.find_elements(By.CSS_SELECTOR, "#chat a.cite")[0].click()
-        mark = browser.find_element(By.CSS_SELECTOR, "#src-0-1 mark")
+        mark = browser.find_element(By.CSS_SELECTOR, "mark#src-0-1")
         WebDriverWait(browser, PAGE_WAIT_S).until(lambda d: _in_view(d, mark))
         width = browser.execute_script("return document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways ({width}px wide)"
@@ -80,7 +80,7 @@ def test_the_page_fetches_nothing_from_other_hosts(
     browser: WebDriver, chat_server: tuple[str, Path]
 ) -> None:
     browser.get_log("performance")  # drop what earlier tests logged
-    browser.get(chat_server[0])
+    open_chat(browser, chat_server[0])
     ask_in_browser(browser, "Who is General Qamar Javed Bajwa?", 0)
     hosts = set()
     for entry in browser.get_log("performance"):
@@ -95,7 +95,7 @@ def test_the_page_fetches_nothing_from_other_hosts(
 def test_articles_tab_lists_and_adds_articles(
     browser: WebDriver, chat_server: tuple[str, Path], tmp_path: Path, article_file: Path
 ) -> None:
-    browser.get(chat_server[0])
+    open_chat(browser, chat_server[0])
     wait = WebDriverWait(browser, PAGE_WAIT_S)
     tab = wait.until(
         ready.element_to_be_clickable((By.XPATH, "//button[@role='tab'][.='Articles']"))
@@ -121,7 +121,7 @@ def test_copying_an_answer_gives_plain_text_with_its_markers(
         "Browser.grantPermissions",
         {"origin": origin, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]},
     )
-    browser.get(chat_server[0])
+    open_chat(browser, chat_server[0])
     ask_in_browser(browser, "When does the withdrawal end?", 0)
     browser.find_elements(By.CSS_SELECTOR, "#chat button[aria-label='Copy message']")[-1].click()
     read = "const done = arguments[0]; navigator.clipboard.readText().then(done, String)"
@@ -130,4 +130,10 @@ def test_copying_an_answer_gives_plain_text_with_its_markers(
     short, _, quote = copied.partition("\n")
     assert short.strip() == "By September 11, 2021 [1]", copied  # the year resolved
     assert quote.strip().startswith("The withdrawal, which starts Saturday"), copied
-    assert copied.endswith("longest war. [1]"), copied
+    answer, _, sources = copied.partition("\n\nSources:\n")
+    assert answer.endswith("longest war. [1]"), copied
+    # ...then its numbered sources as Markdown: title, outlet, date, and the quote.
+    first, quoted = sources.splitlines()[:2]
+    assert first.startswith("[1] Pakistan, US Discuss Afghan Drawdown"), copied
+    assert first.endswith("— GlobalSecurity.org, 28 Apr 2021."), copied
+    assert quoted.strip().startswith("> The withdrawal, which starts Saturday"), copied

@@ -20,7 +20,7 @@ from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import smollm2_gguf
-from tests.ui.conftest import PAGE_WAIT_S, SCREENSHOTS, ask_in_browser, running_chat
+from tests.ui.conftest import PAGE_WAIT_S, SCREENSHOTS, ask_in_browser, open_chat, running_chat
 
 QUESTION = "When does the withdrawal end?"
 
@@ -60,7 +60,7 @@ def test_the_model_writes_the_answer_and_every_citation_is_verified(
 def test_the_chat_shows_which_sentences_the_articles_support(
     browser: WebDriver, generative_chat: tuple[str, Path], reply: dict[str, Any]
 ) -> None:
-    browser.get(generative_chat[0])
+    open_chat(browser, generative_chat[0])
     # Gradio builds the page in the browser: wait for the heading rather than race it.
     brand = WebDriverWait(browser, PAGE_WAIT_S).until(
         ready.visibility_of_element_located((By.ID, "brand"))
@@ -133,7 +133,7 @@ def scripted_chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
 def test_a_sentence_no_article_states_is_marked_in_the_chat(
     browser: WebDriver, scripted_chat: tuple[str, Path]
 ) -> None:
-    browser.get(scripted_chat[0])
+    open_chat(browser, scripted_chat[0])
     ask_in_browser(browser, QUESTION, 0)
     message = browser.find_elements(By.CSS_SELECTOR, "#chat .bot")[-1]
     browser.save_screenshot(str(SCREENSHOTS / "generative-unsupported.png"))
@@ -143,4 +143,4 @@ def test_a_sentence_no_article_states_is_marked_in_the_chat(
     assert "(not in the articles)" in message.text
     cited = message.find_elements(By.CSS_SELECTOR, "a.cite")
     assert [a.text for a in cited] == ["[1]"], "the made-up sentence keeps no citation"
-    assert "September 11" in browser.find_element(By.CSS_SELECTOR, "#src-0-1 mark").text
+    assert "September 11" in browser.find_element(By.CSS_SELECTOR, "mark#src-0-1").text

@@ -36,7 +36,8 @@ def test_markers_become_links_to_the_cards_of_their_turn() -> None:
     html = render.chat_message("Ends by *May* [1] and [12].", turn=3)
     assert '<a class="cite" href="#src-3-1">[1]</a>' in html
     assert '<a class="cite" href="#src-3-12">[12]</a>' in html
-    assert "\\*May\\*" in html, "article text must not turn into Markdown emphasis"
+    assert "em" not in _as_markdown(html).tags, "article text must not turn into emphasis"
+    assert "*May*" in _as_markdown(html).text, "and shows as typed, with no escapes"
 
 
 def test_hovering_a_marker_names_its_source() -> None:
@@ -54,9 +55,9 @@ def test_article_html_is_shown_as_text_never_run() -> None:
 
 def test_the_cited_sentence_is_highlighted_inside_its_passage() -> None:
     panel = render.sources_panel([_answer()])
-    assert "<mark>The pullout ends by &lt;b&gt;September 11&lt;/b&gt;.</mark>" in panel
-    assert "Troops leave. <mark>" in panel and "</mark> Done." in panel
-    assert 'id="src-0-1"' in panel and "Wire · 28 Apr 2021" in panel
+    assert '<mark id="src-0-1">The pullout ends by &lt;b&gt;September 11&lt;/b&gt;.</mark>' in panel
+    assert "Troops leave. <mark" in panel and "</mark> Done." in panel
+    assert "Wire · 28 Apr 2021 · A. Writer" in panel, "outlet, date and byline on the card"
 
 
 def test_uncited_passages_are_collapsed_and_only_the_latest_turn_shows() -> None:
@@ -114,7 +115,9 @@ def test_a_generated_sentence_no_article_supports_is_marked() -> None:
 
 def test_a_fallback_notice_is_shown_above_the_answer() -> None:
     answer = _answer(notice="cannot reach http://x/v1: check RAG_LLM_BASE_URL")
-    assert render.answer_message(answer, 0).startswith('<div class="notice">cannot reach')
+    assert render.answer_message(answer, 0).startswith(
+        '<div class="answer"><div class="notice">cannot reach'
+    )
 
 
 def test_the_heading_says_who_writes_answers_and_where_text_goes() -> None:
@@ -146,13 +149,17 @@ HOSTILE = [
 
 
 class _Elements(HTMLParser):
-    """The elements of an HTML fragment, and the targets of its links."""
+    """The elements of an HTML fragment, the targets of its links, and its text."""
 
     def __init__(self, text: str) -> None:
         super().__init__()
         self.tags: list[str] = []
         self.links: list[str] = []
+        self.text = ""
         self.feed(text)
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
@@ -192,17 +199,101 @@ def test_hostile_ids_titles_and_urls_make_no_element_or_link_in_any_renderer(val
     answer = Answer(value, f"{value} [1]", False, 0.9, [citation], [passage], notice=value)
     html_allowed = {"section", "h3", "article", "header", "span", "div", "blockquote", "mark",
                     "details", "summary", "p"}  # fmt: skip
-    _no_element_from(_Elements(render.sources_panel([answer])), html_allowed)
-    markdown_allowed = {"p", "a", "div", "code", "ul", "li", "strong", "span"}
+    whole = f"{value} The pullout ends. {value}"
+    _no_element_from(_Elements(render.sources_panel([answer], lambda _: whole)), html_allowed)
+    markdown_allowed = {"p", "a", "div", "code", "ul", "li", "strong", "span", "ol", "br"}
     _no_element_from(_as_markdown(render.answer_message(answer, 0)), markdown_allowed)
-    _no_element_from(_as_markdown(render.chat_message(value, 0, citations=[citation])), {"p", "a"})
+    chat = render.chat_message(value, 0, citations=[citation])
+    _no_element_from(_as_markdown(chat), {"div", "a", "br"})
     report = IndexReport(added=[value], unchanged=[value], failed=[InputError(value, value, 3)])
     _no_element_from(_as_markdown(render.index_report(report, [value])), markdown_allowed)
     _no_element_from(_as_markdown(render.removal_report([value], [value])), markdown_allowed)
+    _no_element_from(
+        _as_markdown(render.removal_question([value], {value: value})), {"p", "strong", "code"}
+    )
     info = ArticleInfo(value, "h", value, value, value, value, value, value, (value,))
-    assert render.article_rows([info]) == [[value, value, value, 1, value]], "shown as text"
+    _no_element_from(_Elements(render.article_list([info])), {"p", "ul", "li", "div", "code"})
 
 
 def test_an_id_shows_as_itself_in_the_upload_report() -> None:
     text = render.index_report(IndexReport(added=["b`c [x](y)"]), [])
     assert "<code>b\\`c \\[x\\](y)</code>" in text
+
+
+# --- issue 13: one card per article, sources under the answer, reports by title -------------
+
+SECOND_QUOTE = "Troops leave."
+SECOND = Citation(
+    number=2, doc_id="d1", chunk_id="c1", quote=SECOND_QUOTE, start=100, end=113,
+    title=PASSAGE.title, source="d1.txt", outlet="Wire", published="2021-04-28",
+    url="https://wire.example/drawdown",
+)  # fmt: skip
+
+
+def test_two_cited_sentences_of_one_article_make_one_card_with_two_highlights() -> None:
+    answer = _answer(text=f"{QUOTE} [1] {SECOND_QUOTE} [2]", citations=[CITATION, SECOND])
+    panel = render.sources_panel([answer])
+    assert panel.count('<article class="source"') == 1
+    assert panel.count("<mark") == 2
+    assert 'id="src-0-1"' in panel and 'id="src-0-2"' in panel, "each [n] finds its sentence"
+    assert "[1] [2]" in panel, "the card names both numbers"
+
+
+def test_the_whole_article_opens_with_its_cited_sentence_highlighted() -> None:
+    article = "Headline.\n" + " " * 90 + PASSAGE.text
+    panel = render.sources_panel([_answer()], lambda doc_id: article if doc_id == "d1" else None)
+    whole = panel[panel.index('<details class="whole">') :]
+    assert "Read the whole article" in whole and "Headline." in whole
+    assert "<mark>The pullout ends by &lt;b&gt;September 11&lt;/b&gt;.</mark>" in whole
+
+
+def test_sources_with_their_dates_sit_under_the_answer_and_copy_as_markdown() -> None:
+    answer = _answer(text=f"{QUOTE} [1] {SECOND_QUOTE} [2]", citations=[CITATION, SECOND])
+    message = render.answer_message(answer, 0)
+    shown = _Elements(message.split('<div class="copy-only">')[0]).text
+    assert "[1] Drawdown & <Security> — Wire, 28 Apr 2021" in shown
+    markdown = render.sources_markdown(answer.citations)
+    assert markdown.splitlines() == [
+        "Sources:",
+        "[1] Drawdown & <Security> — Wire, 28 Apr 2021.",
+        f"    > {QUOTE}",
+        "[2] Drawdown & <Security> — Wire, 28 Apr 2021. https://wire.example/drawdown",
+        f"    > {SECOND_QUOTE}",
+    ]
+
+
+def test_a_conversation_exports_as_markdown_with_every_answer_and_its_sources() -> None:
+    text = render.conversation_markdown([_answer(), _answer(question="And then?")])
+    assert text.count("## When does it end?") == 1 and "## And then?" in text
+    assert text.count("Sources:") == 2 and f"    > {QUOTE}" in text
+
+
+def test_an_abstention_shows_the_question_as_typed_without_escapes() -> None:
+    answer = _answer(
+        question="Is **this** _it_?", text='The articles don\'t say. "Is **this** _it_?"',
+        abstained=True, citations=[],
+    )  # fmt: skip
+    rendered = _as_markdown(render.answer_message(answer, 0))
+    assert '"Is **this** _it_?"' in rendered.text and "\\" not in rendered.text
+    assert not {"strong", "em"} & set(rendered.tags)
+
+
+def test_upload_and_removal_reports_name_articles_by_title() -> None:
+    report = IndexReport(added=["d1"])
+    assert "“Harbour Bridge Reopens” (<code>d1</code>)" in render.index_report(
+        report, [], {"d1": "Harbour Bridge Reopens"}
+    )
+    removed = render.removal_report(["d1"], [], {"d1": "Harbour Bridge Reopens"})
+    assert removed.startswith("**Removed 1 article**") and "Harbour Bridge Reopens" in removed
+    assert render.removal_report([], []) == "Choose the articles to remove first."
+    asked = render.removal_question(["d1"], {"d1": "Harbour Bridge Reopens"})
+    assert "Remove 1 article?" in asked and "“Harbour Bridge Reopens”" in asked
+
+
+def test_the_library_reads_as_cards() -> None:
+    info = ArticleInfo("d1", "h", "Harbour Bridge Reopens", "d1.txt", "Wire", None,
+                       "2023-03-03", None, ("c1", "c2"), date_inferred=True)  # fmt: skip
+    html = render.article_list([info])
+    assert "1 article</p>" in html
+    assert "Wire · ~3 Mar 2023 · 2 passages" in html, "an inferred date is marked"
+    assert "No articles are indexed yet" in render.article_list([])
