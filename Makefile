@@ -65,9 +65,9 @@ chat: $(STAMP)
 	$(BIN)/python -m ui --index $(INDEX) --add seeds/
 
 check: $(STAMP)
-	$(BIN)/ruff check rag index cli ui eval tests
-	$(BIN)/ruff format --check rag index cli ui eval tests
-	$(BIN)/mypy rag index ui eval
+	$(BIN)/ruff check rag index cli ui eval api tests
+	$(BIN)/ruff format --check rag index cli ui eval api tests
+	$(BIN)/mypy rag index cli ui eval api
 
 bench: $(STAMP)
 	$(BIN)/python -m index.benchmark

@@ -126,3 +126,20 @@ def run_list(args: argparse.Namespace) -> int:
     else:
         print(render.articles(articles))
     return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """`rag serve`: the OpenAI-compatible endpoint until interrupted."""
+    import uvicorn
+
+    from api.chat_completions import create_app
+
+    settings = load_settings(index_dir=args.index, api_host=args.host, api_port=args.port)
+    assistant = Assistant.open(settings.index_dir, settings)
+    assistant.warm_up()
+    app = create_app(assistant, settings.api_key)
+    where = f"http://{settings.api_host}:{settings.api_port}/v1"
+    locked = " (API key required)" if settings.api_key else ""
+    print(f"newsrag on {len(assistant.articles())} articles at {where}{locked}", flush=True)
+    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="warning")
+    return 0

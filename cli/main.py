@@ -4,6 +4,7 @@ rag index seeds/
 rag ask "When does the withdrawal end?"
 rag ask "When does the withdrawal end?" --json
 rag remove 000_30c6da09fd228377
+rag serve --port 8000        # OpenAI-compatible: /v1/models, /v1/chat/completions
 """
 
 from __future__ import annotations
@@ -57,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list", help="list the indexed articles")
     listing.add_argument("--index", metavar="DIR", help=index_help)
     listing.add_argument("--json", action="store_true", help="print articles as JSON")
+
+    serve = commands.add_parser(
+        "serve", help="serve an OpenAI-compatible endpoint (/v1/chat/completions)"
+    )
+    serve.add_argument("--index", metavar="DIR", help=index_help)
+    serve.add_argument("--host", help="address to bind (default: RAG_API_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: RAG_API_PORT or 8000)")
 
     remove = commands.add_parser("remove", help="delete articles by id")
     remove.add_argument("ids", nargs="+", metavar="ID")

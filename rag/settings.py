@@ -49,6 +49,10 @@ class Settings:
     ui_port: int = 7860
     ui_auth: str = ""  # "user:password" turns on the web chat's login
     ui_max_upload_mb: int = 20
+    # `rag serve`, the OpenAI-compatible endpoint: loopback unless told otherwise.
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_key: str = ""  # set: every request needs "Authorization: Bearer <key>"
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given fields replaced; None values are ignored."""
@@ -113,6 +117,8 @@ def _validated(settings: Settings) -> Settings:
         )
     if not 0 < settings.ui_port < 65536:
         raise ConfigError(f"ui_port={settings.ui_port} is not a TCP port; use e.g. 7860")
+    if not 0 < settings.api_port < 65536:
+        raise ConfigError(f"api_port={settings.api_port} is not a TCP port; use e.g. 8000")
     if settings.ui_auth and ":" not in settings.ui_auth.strip(":"):
         raise ConfigError("RAG_UI_AUTH must look like user:password (the password is missing)")
     positive = ("top_k", "candidates", "embed_batch_size", "llm_evidence", "ui_max_upload_mb")

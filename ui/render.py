@@ -105,14 +105,18 @@ def _answer_body(answer: Answer, turn: int) -> str:
 
 
 def footnotes(answer: Answer) -> str:
-    """The answer's sources under it, one line each: "[1] Title — Outlet, 28 Apr 2021".
+    """The answer's sources under it, one line per article: "[1] Title — Outlet, 28 Apr 2021".
     A hidden copy of them as Markdown (with url and quote) is what the copy button takes."""
     if not answer.citations:
         return ""
+    by_article: dict[str, list[Citation]] = {}
+    for citation in answer.citations:
+        by_article.setdefault(citation.doc_id, []).append(citation)
     lines = "".join(
-        f'<li><span class="fn-num">[{c.number}]</span> {_inline(c.title)}'
-        f' <span class="fn-meta">— {_inline(_outlet_date(c))}</span></li>'
-        for c in answer.citations
+        f'<li><span class="fn-num">{" ".join(f"[{c.number}]" for c in cited)}</span> '
+        f'{_inline(cited[0].title)} <span class="fn-meta">— {_inline(_outlet_date(cited[0]))}'
+        "</span></li>"
+        for cited in by_article.values()
     )
     markdown = _inline(sources_markdown(answer.citations))
     return f'<ol class="footnotes">{lines}</ol><div class="copy-only">{markdown}</div>'

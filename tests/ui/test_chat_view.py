@@ -66,6 +66,12 @@ def test_after_four_questions_the_newest_answer_is_in_view_and_a_citation_keeps_
     asked, answer = newest(browser)
     wait.until(lambda d: in_view(d, asked) and top_in_view(d, answer))
     assert QUESTIONS[-1] in asked.text
+    section = browser.find_element(By.CSS_SELECTOR, "#sources section.turn.active")
+    numbers = {a.text for a in answer.find_elements(By.CSS_SELECTOR, "a.cite")}
+    marks = section.find_elements(By.CSS_SELECTOR, "mark[id^='src-3-']")
+    assert len(marks) == len(numbers), "each cited sentence highlighted"
+    titles = [t.text for t in section.find_elements(By.CSS_SELECTOR, "article.source .title")]
+    assert len(titles) == len(set(titles)), "one card per article"
     browser.save_screenshot(str(SCREENSHOTS / "desktop-four-questions.png"))
 
     click(browser, answer.find_element(By.CSS_SELECTOR, "a.cite"))

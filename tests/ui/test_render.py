@@ -251,7 +251,7 @@ def test_sources_with_their_dates_sit_under_the_answer_and_copy_as_markdown() ->
     answer = _answer(text=f"{QUOTE} [1] {SECOND_QUOTE} [2]", citations=[CITATION, SECOND])
     message = render.answer_message(answer, 0)
     shown = _Elements(message.split('<div class="copy-only">')[0]).text
-    assert "[1] Drawdown & <Security> — Wire, 28 Apr 2021" in shown
+    assert "[1] [2] Drawdown & <Security> — Wire, 28 Apr 2021" in shown, "one line per article"
     markdown = render.sources_markdown(answer.citations)
     assert markdown.splitlines() == [
         "Sources:",

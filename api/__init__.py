@@ -1,0 +1,1 @@
+"""newsrag as an OpenAI-compatible "model": `rag serve` (see api.openai)."""
