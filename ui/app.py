@@ -177,7 +177,9 @@ def build_app(assistant: Assistant, indexer: Indexer, settings: Settings) -> gr.
 def example_messages(assistant: Assistant) -> list[ExampleMessage]:
     """One-click example questions about the newest indexed articles (none when empty)."""
     found: list[ExampleMessage] = []
-    for article in assistant.articles():
+    # Headlines first: an article without one is titled by its cut first sentence ("…").
+    articles = sorted(assistant.articles(), key=lambda a: a.title.rstrip().endswith("…"))
+    for article in articles:
         title = " ".join(article.title.split())
         if not title or len(title) > 90 or any(e["text"].endswith(f"“{title}”?") for e in found):
             continue
