@@ -1,1 +1,1 @@
-"""newsrag as an OpenAI-compatible "model": `rag serve` (see api.openai)."""
+"""newsrag as an OpenAI-compatible "model": `rag serve` (see api.chat_completions)."""

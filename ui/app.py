@@ -435,7 +435,7 @@ def _library_tab(
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         progress(0, desc=f"Indexing {len(names)} file{'' if len(names) == 1 else 's'}")
         result = add_uploads(paths or [], indexer, uploads, max_bytes)
-        titles = {a.id: a.title for a in assistant.articles()}
+        titles = _titles(assistant)
         message = render.index_report(result.report, result.rejected, titles)
         # The box empties once indexed: the report (✗ for each failed file) says what happened.
         return message, *_library_view(assistant), _status(assistant), None
@@ -443,11 +443,11 @@ def _library_tab(
     def ask_first(doc_ids: list[str] | None) -> Any:
         if not doc_ids:
             return render.removal_report([], []), gr.Row(visible=False), gr.skip()
-        titles = {a.id: a.title for a in assistant.articles()}
+        titles = _titles(assistant)
         return "", gr.Row(visible=True), render.removal_question(doc_ids, titles)
 
     def drop(doc_ids: list[str] | None) -> Any:
-        titles = {a.id: a.title for a in assistant.articles()}
+        titles = _titles(assistant)
         removed, missing = indexer.remove(doc_ids or [])
         message = render.removal_report(removed, missing, titles)
         return message, *_library_view(assistant), _status(assistant), gr.Row(visible=False)
@@ -464,6 +464,11 @@ def _library_tab(
         show_progress_on=report,
     )  # fmt: skip
     return [table, chosen]
+
+
+def _titles(assistant: Assistant) -> dict[str, str]:
+    """Doc id → title, for reports that name articles."""
+    return {a.id: a.title for a in assistant.articles()}
 
 
 def _library_view(assistant: Assistant) -> tuple[Any, Any]:

@@ -8,6 +8,7 @@ Each `[n]` links to `#src-{turn}-{n}`, the card of citation n of that turn in th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -48,18 +49,21 @@ def chat_message(
     is one HTML block (`<div>`, no blank line in it), so Markdown never reads it: nothing in
     an article or a question turns into formatting, and no escape shows (`\\*`).
     """
+    kind = "abstain" if abstained else "said"
+    return f'<div class="{kind}">{_linked(text, turn, citations)}</div>'
+
+
+def _linked(text: str, turn: int, citations: Sequence[Citation]) -> str:
+    """`text` escaped for an HTML block, each `[n]` a link to its card."""
     titles = {str(c.number): _source_line(c) for c in citations}
-    parts = _MARKER.split(text)
     rendered = []
-    for position, part in enumerate(parts):
+    for position, part in enumerate(_MARKER.split(text)):
         if position % 2:
             hint = f' title="{html.escape(titles[part])}"' if part in titles else ""
             rendered.append(f'<a class="cite" href="#src-{turn}-{part}"{hint}>[{part}]</a>')
         else:
             rendered.append(_inline(part))
-    body = "".join(rendered)
-    kind = "abstain" if abstained else "said"
-    return f'<div class="{kind}">{body}</div>'
+    return "".join(rendered)
 
 
 def _inline(text: str) -> str:
@@ -92,8 +96,7 @@ def _answer_body(answer: Answer, turn: int) -> str:
     pieces = []
     for sentence in answer.sentences:
         markers = "".join(f" [{n}]" for n in sentence.citations)
-        shown = chat_message(sentence.text + markers, turn, citations=answer.citations)
-        shown = shown.removeprefix('<div class="said">').removesuffix("</div>")
+        shown = _linked(sentence.text + markers, turn, answer.citations)
         if not sentence.supported:
             why = html.escape(sentence.note or "no article supports it")
             shown = (
@@ -109,17 +112,22 @@ def footnotes(answer: Answer) -> str:
     A hidden copy of them as Markdown (with url and quote) is what the copy button takes."""
     if not answer.citations:
         return ""
-    by_article: dict[str, list[Citation]] = {}
-    for citation in answer.citations:
-        by_article.setdefault(citation.doc_id, []).append(citation)
     lines = "".join(
         f'<li><span class="fn-num">{" ".join(f"[{c.number}]" for c in cited)}</span> '
         f'{_inline(cited[0].title)} <span class="fn-meta">— {_inline(_outlet_date(cited[0]))}'
         "</span></li>"
-        for cited in by_article.values()
+        for cited in _by_article(answer.citations)
     )
     markdown = _inline(sources_markdown(answer.citations))
     return f'<ol class="footnotes">{lines}</ol><div class="copy-only">{markdown}</div>'
+
+
+def _by_article(citations: Sequence[Citation]) -> list[list[Citation]]:
+    """The citations grouped by article, in the order each article is first cited."""
+    groups: dict[str, list[Citation]] = {}
+    for citation in citations:
+        groups.setdefault(citation.doc_id, []).append(citation)
+    return list(groups.values())
 
 
 def _outlet_date(citation: Citation) -> str:
@@ -159,6 +167,8 @@ def sources_panel(answers: Sequence[Answer], texts: ArticleTexts | None = None) 
     """
     if not answers:
         return EMPTY_PANEL
+    if texts is not None:
+        texts = functools.cache(texts)  # an article cited in several turns is read once
     sections = [
         _section(answer, turn, turn == len(answers) - 1, texts)
         for turn, answer in enumerate(answers)
@@ -169,11 +179,9 @@ def sources_panel(answers: Sequence[Answer], texts: ArticleTexts | None = None) 
 def _section(answer: Answer, turn: int, active: bool, texts: ArticleTexts | None) -> str:
     state = " active" if active else ""
     heading = f'<h3 class="sources-question">{html.escape(answer.question)}</h3>'
-    by_article: dict[str, list[Citation]] = {}
-    for citation in answer.citations:
-        by_article.setdefault(citation.doc_id, []).append(citation)
     cards = "".join(
-        _article_card(cited, answer.passages, turn, texts) for cited in by_article.values()
+        _article_card(cited, answer.passages, turn, texts)
+        for cited in _by_article(answer.citations)
     )
     cited_chunks = {c.chunk_id for c in answer.citations}
     others = [p for p in answer.passages if p.chunk_id not in cited_chunks]
