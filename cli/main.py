@@ -21,17 +21,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     index_help = "index folder (default: RAG_INDEX_DIR or .rag)"
+    url_help = "a `chroma run` server holding the chunks (default: RAG_CHROMA_URL or none)"
 
     index = commands.add_parser("index", help="add or update articles (.txt .md .html .jsonl)")
     index.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
-    index.add_argument("--index", metavar="DIR", help=index_help)
+    _store(index, index_help, url_help)
     index.add_argument("--chunk-tokens", type=int, metavar="N", help="max tokens per chunk")
     index.add_argument("--chunk-overlap", type=int, metavar="N", help="tokens shared by neighbours")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
+    index.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="local: this process (default); ray: Ray Data tasks and embedding actors "
+        "(pip install '.[scale]')",
+    )
+    index.add_argument(
+        "--ray-address", metavar="ADDR", help="a running Ray cluster (default: start one here)"
+    )
 
     ask = commands.add_parser("ask", help="answer a question (no question: interactive chat)")
     ask.add_argument("question", nargs="?", help="the question; omit it to chat")
-    ask.add_argument("--index", metavar="DIR", help=index_help)
+    _store(ask, index_help, url_help)
     ask.add_argument("--as-of", metavar="YYYY-MM-DD", help="prefer news published by this date")
     _date_range(ask)
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
@@ -44,32 +55,37 @@ def build_parser() -> argparse.ArgumentParser:
     search = commands.add_parser("search", help="show the passages retrieved for a query")
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
-    search.add_argument("--index", metavar="DIR", help=index_help)
+    _store(search, index_help, url_help)
     _date_range(search)
     search.add_argument("--json", action="store_true", help="print passages as JSON")
 
     line = commands.add_parser("timeline", help="dated events about a topic, earliest first")
     line.add_argument("topic")
     line.add_argument("-k", type=int, default=12, help="number of events (default 12)")
-    line.add_argument("--index", metavar="DIR", help=index_help)
+    _store(line, index_help, url_help)
     _date_range(line)
     line.add_argument("--json", action="store_true", help="print events as JSON")
 
     listing = commands.add_parser("list", help="list the indexed articles")
-    listing.add_argument("--index", metavar="DIR", help=index_help)
+    _store(listing, index_help, url_help)
     listing.add_argument("--json", action="store_true", help="print articles as JSON")
 
     serve = commands.add_parser(
         "serve", help="serve an OpenAI-compatible endpoint (/v1/chat/completions)"
     )
-    serve.add_argument("--index", metavar="DIR", help=index_help)
+    _store(serve, index_help, url_help)
     serve.add_argument("--host", help="address to bind (default: RAG_API_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: RAG_API_PORT or 8000)")
 
     remove = commands.add_parser("remove", help="delete articles by id")
     remove.add_argument("ids", nargs="+", metavar="ID")
-    remove.add_argument("--index", metavar="DIR", help=index_help)
+    _store(remove, index_help, url_help)
     return parser
+
+
+def _store(command: argparse.ArgumentParser, index_help: str, url_help: str) -> None:
+    command.add_argument("--index", metavar="DIR", help=index_help)
+    command.add_argument("--chroma-url", metavar="URL", help=url_help)
 
 
 def _date_range(command: argparse.ArgumentParser) -> None:

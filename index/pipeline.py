@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,13 @@ from rag.errors import InputError
 from rag.ingestion import IndexReport
 from rag.settings import Settings
 from rag.store.duplicates import signature
-from rag.store.news_index import ArticleNotes, ArticleUpdate, IndexWriter, NewsIndex
+from rag.store.news_index import (
+    ArticleInfo,
+    ArticleNotes,
+    ArticleUpdate,
+    IndexWriter,
+    NewsIndex,
+)
 from rag.time.expressions import find_dates
 
 EMBED_BATCH = 256  # chunks gathered across articles before one call to the model; also the
@@ -29,7 +35,10 @@ EMBED_BATCH = 256  # chunks gathered across articles before one call to the mode
 
 
 @dataclass
-class _Pending:
+class Pending:
+    """A new or changed article cut into chunks: those to embed (`new`) and those whose
+    vectors are already stored (`kept`), with its notes."""
+
     article: Article
     new: list[Chunk]
     kept: list[Chunk]
@@ -42,15 +51,44 @@ def notes_for(article: Article) -> ArticleNotes:
     return ArticleNotes(find_dates(article.text, article.published), signature(article.text))
 
 
+def plan(article: Article, old_ids: Collection[str], chunker: Chunker) -> Pending:
+    """Chunk `article` and tell the chunks to embed from those its stored version has."""
+    chunks = chunker.chunk(article)
+    kept = [c for c in chunks if c.id in old_ids]
+    new = [c for c in chunks if c.id not in old_ids]
+    return Pending(article, new, kept, notes_for(article))
+
+
+def changed_articles(
+    paths: Iterable[str | Path],
+    known: dict[str, ArticleInfo],
+    report: IndexReport,
+    progress: bool,
+    max_chars: int,
+) -> Iterator[tuple[Article, ArticleInfo | None]]:
+    """The articles of `paths` that are new or changed against `known`, each with its stored
+    version; failed and unchanged inputs are recorded in `report` (shared by both engines)."""
+    for item in _progress(paths, progress, max_chars):
+        if isinstance(item, InputError):
+            report.failed.append(item)
+            continue
+        previous = known.get(item.id)
+        if previous is not None and previous.hash == item.hash:
+            report.unchanged.append(item.id)
+            continue
+        (report.updated if previous else report.added).append(item.id)
+        yield item, previous
+
+
 class _Batcher:
     """Collects changed articles and embeds their new chunks in large batches."""
 
     def __init__(self, writer: IndexWriter, embedder: Embedder, report: IndexReport) -> None:
         self.writer, self.embedder, self.report = writer, embedder, report
-        self.pending: list[_Pending] = []
+        self.pending: list[Pending] = []
         self.size = 0
 
-    def add(self, item: _Pending) -> None:
+    def add(self, item: Pending) -> None:
         if len(item.new) > EMBED_BATCH:
             self.flush()
             self._add_long(item)
@@ -60,7 +98,7 @@ class _Batcher:
         if self.size >= EMBED_BATCH:
             self.flush()
 
-    def _add_long(self, item: _Pending) -> None:
+    def _add_long(self, item: Pending) -> None:
         """Embed and store a long article batch by batch; it is complete only at the end."""
         size = len(item.new) + len(item.kept)
         for start in range(0, len(item.new), EMBED_BATCH):
@@ -105,28 +143,18 @@ def index_paths(
     if isinstance(embedder, SentenceEmbedder):
         _export_for_queries(embedder)
     chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap)
-    limit = settings.max_article_chars
     report = IndexReport()
     started = time.perf_counter()
-    index = NewsIndex.open(index_dir, create=True)
+    index = NewsIndex.open(index_dir, create=True, chroma_url=settings.chroma_url)
     with index.writing() as writer:
-        known = writer.articles
         batcher = _Batcher(writer, embedder, report)
-        for item in _progress(paths, progress, limit):
-            if isinstance(item, InputError):
-                report.failed.append(item)
-                continue
-            previous = known.get(item.id)
-            if previous is not None and previous.hash == item.hash:
-                report.unchanged.append(item.id)
-                continue
-            chunks = chunker.chunk(item)
-            old_ids = set(previous.chunk_ids) if previous else set()
-            kept = [c for c in chunks if c.id in old_ids]
-            new = [c for c in chunks if c.id not in old_ids]
-            batcher.add(_Pending(item, new, kept, notes_for(item)))
-            report.chunks_kept += len(kept)
-            (report.updated if previous else report.added).append(item.id)
+        changed = changed_articles(
+            paths, writer.articles, report, progress, settings.max_article_chars
+        )
+        for article, previous in changed:
+            pending = plan(article, set(previous.chunk_ids) if previous else set(), chunker)
+            batcher.add(pending)
+            report.chunks_kept += len(pending.kept)
         batcher.flush()
     report.seconds = time.perf_counter() - started
     return report
@@ -143,9 +171,11 @@ def _export_for_queries(embedder: SentenceEmbedder) -> None:
         print(f"index: no ONNX export of the embedding model ({error})", file=sys.stderr)
 
 
-def remove_articles(doc_ids: Iterable[str], index_dir: Path) -> tuple[list[str], list[str]]:
+def remove_articles(
+    doc_ids: Iterable[str], index_dir: Path, chroma_url: str = ""
+) -> tuple[list[str], list[str]]:
     """Delete articles by id; returns (removed, not found)."""
-    index = NewsIndex.open(index_dir)
+    index = NewsIndex.open(index_dir, chroma_url=chroma_url)
     removed: list[str] = []
     missing: list[str] = []
     with index.writing() as writer:
@@ -168,7 +198,8 @@ class PipelineIndexer:
 
     def remove(self, doc_ids: Sequence[str]) -> tuple[list[str], list[str]]:
         """Delete articles by id; returns (removed, not found)."""
-        return remove_articles(doc_ids, self.index_dir)
+        chroma_url = self.settings.chroma_url if self.settings else ""
+        return remove_articles(doc_ids, self.index_dir, chroma_url)
 
 
 def _progress(

@@ -15,6 +15,7 @@ from rag.errors import (
     LLMError,
     ModelNotFoundError,
     RagError,
+    StoreUnavailableError,
 )
 from rag.ingestion import Indexer, IndexReport
 from rag.settings import Settings, load_settings
@@ -42,6 +43,7 @@ __all__ = [
     "SentenceCheck",
     "RagError",
     "Settings",
+    "StoreUnavailableError",
     "TimelineEvent",
     "load_settings",
 ]

@@ -68,7 +68,7 @@ class Assistant:
         settings = settings or load_settings()
         if index_dir is not None:
             settings = settings.with_overrides(index_dir=index_dir)
-        return cls(NewsIndex.open(settings.index_dir), settings)
+        return cls(NewsIndex.open(settings.index_dir, chroma_url=settings.chroma_url), settings)
 
     def ask(
         self,

@@ -4,6 +4,7 @@
     ├── ConfigError           a setting has a value we cannot use
     ├── IndexNotFoundError    no index where one was expected
     ├── IndexCorruptError     the index on disk cannot be read
+    ├── StoreUnavailableError the Chroma server cannot be reached
     ├── ModelNotFoundError    the embedding model is not installed
     ├── LLMError              the language model is missing, unreachable or failed
     └── InputError            one input file or record cannot be indexed
@@ -28,6 +29,10 @@ class IndexNotFoundError(RagError):
 
 class IndexCorruptError(RagError):
     """The index directory exists but cannot be read."""
+
+
+class StoreUnavailableError(RagError):
+    """The Chroma server named by RAG_CHROMA_URL cannot be reached or refused a call."""
 
 
 class ModelNotFoundError(RagError):

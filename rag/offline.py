@@ -1,6 +1,6 @@
 """Keep every library off the network: call `go_offline()` before importing any of them.
 
-Hugging Face, tiktoken, NLTK, Chroma and Gradio each download or phone home by default.
+Hugging Face, tiktoken, NLTK, Chroma, Gradio and Ray each download or phone home by default.
 Secure newsrooms have no network, so neither do we; values already set by the user win.
 """
 
@@ -19,8 +19,9 @@ def llama_index_static_dir() -> Path | None:
     return Path(next(iter(spec.submodule_search_locations))) / "_static"
 
 
-def go_offline() -> None:
-    """Point every library at local files and switch off telemetry. Idempotent."""
+def offline_environment() -> dict[str, str]:
+    """The variables that keep every library local, as this process has them (a value the
+    user set wins): what `go_offline` sets, and what Ray workers elsewhere are given."""
     defaults = {
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
@@ -28,10 +29,16 @@ def go_offline() -> None:
         "ANONYMIZED_TELEMETRY": "False",
         "GRADIO_ANALYTICS_ENABLED": "False",
         "TOKENIZERS_PARALLELISM": "false",
+        "RAY_USAGE_STATS_ENABLED": "0",
     }
     static = llama_index_static_dir()
     if static is not None:
         defaults["TIKTOKEN_CACHE_DIR"] = str(static / "tiktoken_cache")
         defaults["NLTK_DATA"] = str(static / "nltk_cache")
-    for name, value in defaults.items():
+    return {name: os.environ.get(name, value) for name, value in defaults.items()}
+
+
+def go_offline() -> None:
+    """Point every library at local files and switch off telemetry. Idempotent."""
+    for name, value in offline_environment().items():
         os.environ.setdefault(name, value)

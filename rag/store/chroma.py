@@ -1,21 +1,25 @@
-"""Chunks and their vectors in a persistent Chroma collection (always our own embeddings).
+"""Chunks and their vectors in a Chroma collection (always our own embeddings): embedded in a
+folder (`PersistentClient`, the default) or on a `chroma run` server (`HttpClient`).
 
 Chroma keeps one client state per folder per process and never looks at the disk again, so
 a long-lived reader would not see what another process wrote (chroma-core/chroma#3792). All
 stores of a folder in this process share one `_Connection`; `ChunkStore.catch_up` reopens it
-when the generation on disk is one this process did not write.
+when the generation on disk is one this process did not write. A server answers every call
+from its own current state, so a client of one never needs reopening.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from rag.errors import IndexCorruptError
+from rag.errors import IndexCorruptError, StoreUnavailableError
 from rag.offline import go_offline
 
 if TYPE_CHECKING:
@@ -72,21 +76,29 @@ class _Guard:
 
 
 class _Connection:
-    """One folder's Chroma client and collection in this process, reopened to catch up."""
+    """One folder's (or server's) Chroma client and collection in this process, reopened to
+    catch up."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, where: Path | str) -> None:
+        self.where = where  # a folder (embedded Chroma) or a server's URL
         self.guard = _Guard()
         self._open()
         self.known = self._read_generation()  # the newest generation this client has seen
 
+    @property
+    def served(self) -> bool:
+        """True for a `chroma run` server, which always answers from its current state."""
+        return isinstance(self.where, str)
+
     def _open(self) -> None:
         import chromadb
 
+        settings = chromadb.Settings(anonymized_telemetry=False)
         try:
-            self.client: Any = chromadb.PersistentClient(
-                path=str(self.folder), settings=chromadb.Settings(anonymized_telemetry=False)
-            )
+            if isinstance(self.where, str):
+                self.client: Any = _http_client(self.where, settings)
+            else:
+                self.client = chromadb.PersistentClient(path=str(self.where), settings=settings)
             # embedding_function=None: Chroma would otherwise download an ONNX model.
             self.collection = self.client.get_or_create_collection(
                 COLLECTION,
@@ -95,9 +107,13 @@ class _Connection:
             )
             # Chroma refuses a call with more rows than this (5,461 with its SQLite defaults).
             self.max_batch = min(int(self.client.get_max_batch_size()), _PAGE)
+        except StoreUnavailableError:
+            raise
         except Exception as error:  # Chroma raises many types for a damaged folder
+            if self.served:
+                raise _unavailable(str(self.where), error) from error
             raise IndexCorruptError(
-                f"Cannot open the Chroma store in {self.folder}: {error}. "
+                f"Cannot open the Chroma store in {self.where}: {error}. "
                 f"Move the folder aside and re-run `rag index`."
             ) from error
 
@@ -107,7 +123,10 @@ class _Connection:
 
     def reopen(self, seen: str) -> None:
         """A new client, once no call is in flight: the last one of the folder closes Chroma's
-        cached state, so the new one reads the disk afresh."""
+        cached state, so the new one reads the disk afresh. A server needs no new client."""
+        if self.served:
+            self.known = seen
+            return
         with self.guard.alone():
             if self.known == seen:
                 return  # another thread caught up meanwhile
@@ -116,12 +135,41 @@ class _Connection:
             self.known = seen
 
 
-_connections: dict[Path, _Connection] = {}
+def _http_client(url: str, settings: Any) -> Any:
+    """A client of the `chroma run` server at `url` (http://host:port)."""
+    import chromadb
+
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 8000)
+    except ValueError as error:
+        raise _unavailable(url, error) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise StoreUnavailableError(
+            f"RAG_CHROMA_URL={url!r} is not a server address; use e.g. http://127.0.0.1:8000"
+        )
+    try:
+        return chromadb.HttpClient(
+            host=parts.hostname, port=port, ssl=parts.scheme == "https", settings=settings
+        )
+    except Exception as error:  # chromadb says ValueError("Could not connect ...") and more
+        raise _unavailable(url, error) from error
+
+
+def _unavailable(url: str, error: Exception) -> StoreUnavailableError:
+    return StoreUnavailableError(
+        f"Cannot reach the Chroma server at {url} ({error}). Start it with "
+        f"`chroma run --path DIR --host HOST --port PORT`, or unset RAG_CHROMA_URL to use "
+        f"the index folder."
+    )
+
+
+_connections: dict[Path | str, _Connection] = {}
 _connections_lock = threading.Lock()
 
 
-def _connection(folder: Path) -> _Connection:
-    key = folder.resolve()
+def _connection(where: Path | str) -> _Connection:
+    key = where.resolve() if isinstance(where, Path) else where.rstrip("/")
     with _connections_lock:
         if key not in _connections:
             _connections[key] = _Connection(key)
@@ -129,12 +177,20 @@ def _connection(folder: Path) -> _Connection:
 
 
 class ChunkStore:
-    """A Chroma collection of chunks; Chroma types stay inside this class."""
+    """A Chroma collection of chunks; Chroma types stay inside this class.
 
-    def __init__(self, folder: Path) -> None:
+    `where` is a folder for embedded Chroma, or the URL of a `chroma run` server.
+    """
+
+    def __init__(self, where: Path | str) -> None:
         go_offline()
-        self._connection = _connection(folder)
+        self._connection = _connection(where)
         self.max_batch = self._connection.max_batch
+
+    @property
+    def served(self) -> bool:
+        """True when the chunks live on a Chroma server that other machines share."""
+        return self._connection.served
 
     @contextmanager
     def _collection(self) -> Iterator[Any]:
@@ -158,11 +214,24 @@ class ChunkStore:
         self._connection.reopen(generation)
         return True
 
+    @property
+    def written_at(self) -> float:
+        """When the generation was last set (epoch seconds; 0 if never): a writer sets it
+        again after every batch, so a fresh one means a writer is alive."""
+        with self._collection():
+            current = self._connection.client.get_collection(COLLECTION, embedding_function=None)
+        return float((current.metadata or {}).get("written_at", 0.0))
+
     def set_generation(self, value: str) -> None:
         """Record that the contents changed (or that derived files caught up)."""
         with self._collection() as collection:
-            collection.modify(metadata={"generation": value})
+            collection.modify(metadata={"generation": value, "written_at": time.time()})
             self._connection.known = value
+
+    def renew(self) -> None:
+        """Keep a served store's write lease: the same generation, a new `written_at`."""
+        if self.served:
+            self.set_generation(self._connection.known)
 
     def add(self, chunks: Sequence[StoredChunk], vectors: np.ndarray) -> None:
         """Insert or overwrite `chunks` with their vectors, in calls Chroma accepts."""

@@ -7,6 +7,13 @@ two disagree (a crash mid-write, another process wrote) the derived files are re
 Every chunk records how many chunks its article version has, so a version whose write was cut
 short (a long article goes in over several calls) is recognised and dropped by the rebuild,
 which keeps the last complete one. Readers only see the chunks of their catalog.
+
+With a Chroma server (`chroma_url`) the folder is this machine's cache of the derived files:
+the generation lives in the server's collection metadata, so a reader elsewhere, even with an
+empty folder, derives the catalog and BM25 from the server and re-derives when another
+process wrote. Writers on one machine take the folder's lock; across machines a writer holds
+a lease, its dirty generation, renewed after every batch (`written_at`), and the next waits
+until it is released or has gone stale (`LEASE` seconds without renewal: a crashed writer).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import fcntl
 import json
 import shutil
+import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -35,6 +43,7 @@ if TYPE_CHECKING:
 
 FORMAT = 1
 DIRTY = "dirty-"  # generation prefix while a write is under way (or crashed)
+LEASE = 120.0  # seconds a served store's writer may go without renewing before it counts as dead
 
 
 @dataclass(frozen=True)
@@ -121,17 +130,29 @@ class NewsIndex:
         self._chunk_days: np.ndarray | None = None  # day number per BM25 chunk, when asked
 
     @classmethod
-    def open(cls, folder: str | Path, create: bool = False) -> NewsIndex:
-        """Open the index in `folder`; with `create`, make it if missing."""
+    def open(cls, folder: str | Path, create: bool = False, chroma_url: str = "") -> NewsIndex:
+        """Open the index in `folder`; with `create`, make it if missing.
+
+        With `chroma_url` the chunks are on that `chroma run` server and `folder` only caches
+        what is derived from them (it is made when missing).
+        """
         folder = Path(folder)
-        if not (folder / "chroma").is_dir():
+        if chroma_url:
+            folder.mkdir(parents=True, exist_ok=True)
+            store = ChunkStore(chroma_url)
+            if not create and not store.generation:
+                raise IndexNotFoundError(
+                    f"The Chroma server at {chroma_url} holds no index yet — run "
+                    f"`rag index PATH --chroma-url {chroma_url}` first"
+                )
+        elif not (folder / "chroma").is_dir():
             if not create:
                 raise IndexNotFoundError(
                     f"No index at {folder}/ — run `rag index PATH --index {folder}` first"
                 )
             (folder / "chroma").mkdir(parents=True)
         _clear_staging(folder)
-        return cls(folder, ChunkStore(folder / "chroma"))
+        return cls(folder, store if chroma_url else ChunkStore(folder / "chroma"))
 
     def articles(self) -> dict[str, ArticleInfo]:
         """Every indexed article by id."""
@@ -191,6 +212,7 @@ class NewsIndex:
     def writing(self) -> Iterator[IndexWriter]:
         """Change the index; derived files are rebuilt on exit, even after an error."""
         with _write_lock(self.folder, wait=True):
+            self._await_lease()
             self._refresh(locked=True)
             assert self._catalog is not None
             writer = IndexWriter(self.store, self._catalog)
@@ -207,23 +229,43 @@ class NewsIndex:
                 else:
                     self._rebuild()  # the write stopped part way: derive from what is stored
 
+    def _writer_busy(self) -> bool:
+        """True while another writer holds the folder's lock or, for a served store, a lease
+        renewed within `LEASE` seconds (a writer on another machine)."""
+        if _writer_busy(self.folder):
+            return True
+        return self.store.served and time.time() - self.store.written_at < LEASE
+
+    def _await_lease(self) -> None:
+        """Wait until no writer on another machine holds the served store (see LEASE)."""
+        told = False
+        while self.store.served and self.store.generation.startswith(DIRTY) and self._writer_busy():
+            if not told:
+                print("Waiting for another writer of the Chroma server to finish…", file=sys.stderr)
+                told = True
+            time.sleep(1.0)
+
     def _refresh(self, locked: bool = False) -> None:
         current = self.store.generation
         dirty = current.startswith(DIRTY)
-        if not dirty or locked or not _writer_busy(self.folder):
+        busy = dirty and not locked and self._writer_busy()
+        if not busy:
             self.store.catch_up(current)  # another process wrote: see its vectors too
         if self._catalog is not None and current and current == self._generation:
             return
-        busy = self._catalog is not None and dirty and not locked
-        if busy and _writer_busy(self.folder):
+        if busy and self._catalog is not None:
             return  # answer from the last complete state until the writer finishes
         loaded = _load_derived(self.folder / "derived")
         if loaded is not None and current and loaded[0] == current:
             self._use(*loaded)
         elif locked:
-            self._rebuild()
-        elif loaded is not None and _writer_busy(self.folder):
+            self._rebuild(adopt=current if current and not dirty else None)
+        elif loaded is not None and busy:
             self._use(*loaded)
+        elif busy and self.store.served:
+            # Another machine is writing and this one has nothing yet: read its last complete
+            # state without repairing (the "incomplete" chunks are that writer's, in flight).
+            self._use(current, *_derive(self.store, repair=False))
         else:
             with _write_lock(self.folder, wait=True):  # stale after a crash: repair, alone
                 self._refresh(locked=True)
@@ -248,8 +290,16 @@ class NewsIndex:
         else:
             self._publish(catalog, lexical)
 
-    def _rebuild(self) -> None:
-        self._publish(*_derive(self.store))
+    def _rebuild(self, adopt: str | None = None) -> None:
+        """Derive the files from the store. `adopt`: the store's clean generation, which they
+        are then saved under (a reader catching up, or a second machine's first read); else
+        the store is repaired and a new generation published."""
+        if adopt is None:
+            self._publish(*_derive(self.store, repair=True))
+            return
+        catalog, lexical = _derive(self.store, repair=False)
+        _save_derived(self.folder / "derived", adopt, catalog, lexical)
+        self._use(adopt, catalog, lexical)
 
     def _publish(self, catalog: dict[str, ArticleInfo], lexical: LexicalIndex) -> None:
         generation = uuid.uuid4().hex
@@ -327,6 +377,7 @@ class IndexWriter:
         self.changed = True
         for update in updates:
             self._record(update)
+        self._store.renew()
 
     def stage(
         self,
@@ -344,6 +395,7 @@ class IndexWriter:
         now = time.time()
         self._store.add([_stored(article, c, now, size, notes) for c in chunks], vectors)
         self.changed = True  # a crash from here on leaves chunks for the rebuild to judge
+        self._store.renew()
 
     def _record(self, update: ArticleUpdate) -> None:
         article = update.article
@@ -403,7 +455,9 @@ def _stored(
     return StoredChunk(chunk.id, chunk.text, chunk_metadata(article, chunk, now, size, notes))
 
 
-def _derive(store: ChunkStore) -> tuple[dict[str, ArticleInfo], LexicalIndex]:
+def _derive(store: ChunkStore, repair: bool) -> tuple[dict[str, ArticleInfo], LexicalIndex]:
+    """The catalog and BM25 of the store's last complete article versions; with `repair`,
+    chunks of no complete version (a write cut short) are deleted from the store."""
     by_doc: dict[str, list[StoredChunk]] = {}
     for chunk in store.all():
         by_doc.setdefault(str(chunk.metadata.get("doc_id", "")), []).append(chunk)
@@ -420,7 +474,8 @@ def _derive(store: ChunkStore) -> tuple[dict[str, ArticleInfo], LexicalIndex]:
         catalog[doc_id] = _article_info(doc_id, current)
         ids.extend(c.id for c in current)
         texts.extend(searchable_text(str(c.metadata.get("title", "")), c.text) for c in current)
-    store.delete(stale)
+    if repair:
+        store.delete(stale)
     return catalog, LexicalIndex.build(ids, texts)
 
 
