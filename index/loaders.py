@@ -13,6 +13,7 @@ Bad input never raises: it is yielded as an InputError and loading goes on.
 from __future__ import annotations
 
 import codecs
+import gzip
 import json
 import os
 import re
@@ -30,7 +31,7 @@ from rag.errors import InputError
 from rag.time.dates import to_iso_date
 from rag.time.expressions import infer_published
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".jsonl.gz")
 TITLE_MAX_CHARS = 80
 SNIFF_BYTES = 8192  # how much of a file is looked at to tell text from binary
 MAX_CONTROL_SHARE = 0.05  # more control characters than this means the file is not text
@@ -91,11 +92,11 @@ def count_inputs(paths: Iterable[str | Path]) -> int:
     """
     total = 0
     for entry in _files(paths):
-        if isinstance(entry, Path) and entry.suffix.lower() == ".jsonl":
+        if isinstance(entry, Path) and _kind(entry) in (".jsonl", ".jsonl.gz"):
             try:
-                with entry.open("rb") as handle:
+                with _open_lines(entry) as handle:
                     total += sum(1 for line in handle if line.strip())
-            except OSError:
+            except (OSError, EOFError):  # EOFError: a gzip file cut short
                 total += 1
         else:
             total += 1
@@ -107,7 +108,7 @@ def _load_all(paths: Iterable[str | Path]) -> Iterator[_Loaded | InputError]:
         if isinstance(entry, InputError):
             yield entry
         else:
-            yield from _LOADERS[entry.suffix.lower()](entry)
+            yield from _LOADERS[_kind(entry)](entry)
 
 
 def _files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
@@ -116,7 +117,7 @@ def _files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
         path = Path(given)
         if path.is_dir():
             yield from _walk(path)
-        elif path.suffix.lower() in SUFFIXES:
+        elif _kind(path) in SUFFIXES:
             yield path  # a missing file is reported when it is read
         elif not path.exists() and not path.is_symlink():
             yield InputError(str(path), "no such file or folder; check the path")
@@ -128,11 +129,24 @@ def _files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
             )
 
 
+def _kind(path: Path) -> str:
+    """The suffix that picks a loader: `.jsonl.gz` for gzipped JSON Lines, else the last one."""
+    name = path.name.lower()
+    return ".jsonl.gz" if name.endswith(".jsonl.gz") else path.suffix.lower()
+
+
+def _open_lines(path: Path) -> Any:
+    """A JSON Lines file as bytes, decompressed as it is read when it is gzipped."""
+    if _kind(path) == ".jsonl.gz":
+        return gzip.open(path, "rb")
+    return path.open("rb")
+
+
 def _walk(root: Path) -> Iterator[Path]:
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(name for name in dirs if not name.startswith("."))
         for name in sorted(names):
-            if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
+            if not name.startswith(".") and _kind(Path(name)) in SUFFIXES:
                 yield Path(folder) / name
 
 
@@ -328,10 +342,15 @@ def _load_html(path: Path) -> Iterator[_Loaded | InputError]:
 def _load_jsonl(path: Path) -> Iterator[_Loaded | InputError]:
     """One article per line, read as a stream so that large corpora fit in memory."""
     try:
-        with path.open("rb") as handle:
+        with _open_lines(path) as handle:
             yield from _jsonl_lines(path, handle)
+    except gzip.BadGzipFile:
+        reason = "not a gzip file, although it ends in .gz; gzip it or rename it"
+        yield InputError(str(path), reason)
     except OSError as exc:
         yield InputError(str(path), _unreadable(exc))
+    except EOFError:
+        yield InputError(str(path), "the gzip file is cut short; copy or download it again")
 
 
 def _jsonl_lines(path: Path, handle: Any) -> Iterator[_Loaded | InputError]:
@@ -422,4 +441,5 @@ _LOADERS: dict[str, Callable[[Path], Iterator[_Loaded | InputError]]] = {
     ".html": _load_html,
     ".htm": _load_html,
     ".jsonl": _load_jsonl,
+    ".jsonl.gz": _load_jsonl,
 }

@@ -417,3 +417,32 @@ def test_an_article_over_the_character_limit_is_refused_with_its_line(tmp_path: 
     assert [a.id for a in articles] == ["short"]
     [error] = errors
     assert error.line == 2 and "1,000" in error.reason and "RAG_MAX_ARTICLE_CHARS" in error.reason
+
+
+def test_gzipped_jsonl_reads_the_same_records_as_plain_jsonl(tmp_path: Path) -> None:
+    import gzip
+
+    plain = write_jsonl(
+        tmp_path / "feed.jsonl",
+        {"id": "ok1", "title": "First", "text": BODY, "published": "2024-03-01"},
+        "{not json",
+        {"id": "ok2", "text": BODY, "url": "https://www.example.com/a"},
+    )
+    packed = tmp_path / "packed" / "feed.jsonl.gz"
+    packed.parent.mkdir()
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    articles, errors = load(plain)
+    unpacked, packed_errors = load(packed.parent)  # found in a folder by its double suffix
+    assert [(a.id, a.text, a.title, a.published, a.outlet) for a in unpacked] == [
+        (a.id, a.text, a.title, a.published, a.outlet) for a in articles
+    ]
+    assert [(e.line, e.reason) for e in packed_errors] == [(e.line, e.reason) for e in errors]
+    assert count_inputs([packed]) == count_inputs([plain]) == 3
+
+
+def test_a_gz_file_that_is_not_gzip_is_named(tmp_path: Path) -> None:
+    fake = tmp_path / "feed.jsonl.gz"
+    fake.write_text('{"id": "a", "text": "plain"}\n', encoding="utf-8")
+    articles, errors = load(fake)
+    assert not articles and len(errors) == 1
+    assert errors[0].source == str(fake) and "not a gzip file" in errors[0].reason
