@@ -2,6 +2,7 @@
 
     python -m index.benchmark                       # RealTimeQA corpus and dev questions
     python -m index.benchmark --limit 500           # the first 500 documents only
+    python -m index.benchmark --engines --limit 300 # local pipeline beside --engine ray
 
 Figures: ingestion chunks/s next to the raw model encoding the same chunks in this process
 (their ratio is the pipeline's overhead), peak memory, chunk count and token lengths, warm
@@ -77,6 +78,24 @@ def measure_ingestion(corpus: Path, index_dir: Path, settings: Settings) -> dict
         "raw_model_chunks_per_s": raw_rate,
         "ratio": pipeline_rate / raw_rate,
         "peak_rss_mib_after_ingest": peak_mib,
+    }
+
+
+def measure_engines(corpus: Path, folder: Path, settings: Settings) -> dict[str, float]:
+    """The same corpus indexed end to end (model load included) by the local pipeline and by
+    Ray Data on a local Ray (its start included), each into a fresh folder."""
+    from index.ray_pipeline import index_paths_ray
+
+    local = index_paths([corpus], folder / "local", settings, progress=False)
+    spread = index_paths_ray([corpus], folder / "ray", settings, progress=False)
+    return {
+        "articles": len(local.added),
+        "chunks": local.chunks_embedded,
+        "local_seconds": local.seconds,
+        "local_chunks_per_s": local.chunks_embedded / local.seconds,
+        "ray_seconds": spread.seconds,
+        "ray_chunks_per_s": spread.chunks_embedded / spread.seconds,
+        "ray_over_local_time": spread.seconds / local.seconds,
     }
 
 
@@ -159,12 +178,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--queries-only", action="store_true", help="reuse the index given with --keep"
     )
+    parser.add_argument(
+        "--engines", action="store_true", help="only: the local pipeline beside --engine ray"
+    )
     args = parser.parse_args(argv)
     settings = Settings()
     scratch = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     index_dir = args.keep or scratch / "index"
     try:
         figures: dict[str, float | None] = {}
+        if args.engines:
+            corpus = limited_corpus(args.corpus, args.limit, scratch)
+            print_figures(dict(measure_engines(corpus, scratch, settings)))
+            return 0
         if not args.queries_only:
             corpus = limited_corpus(args.corpus, args.limit, scratch)
             figures |= measure_ingestion(corpus, index_dir, settings)

@@ -1,25 +1,34 @@
-"""A bounded load on a running web chat: many `/ask` calls at once, and readers beside a writer.
+"""A bounded load on a running web chat or `rag serve`: many questions at once, conversations
+with follow-ups, and readers beside a writer.
 
     python -m ui.load http://127.0.0.1:7860/ --burst 50 --pid 1234
     python -m ui.load http://127.0.0.1:7860/ --readers 2 --writers 1 --seconds 60 --pid 1234
     python -m ui.load URL --questions ../shared/bench/realtimeqa/dev.jsonl   # "question" field
+    # 50 conversations at once (a question, then a follow-up with its history), while another
+    # process indexes a corpus into the server's index; --api: URL is `rag serve`'s.
+    python -m ui.load http://127.0.0.1:8000/ --api --chats 50 --pid 1234 \
+        --index-while more.jsonl --index .rag
 
-Prints p50/p95/max latency, errors and the server's resident memory (with `--pid`). It only
-talks to a loopback address and stops by itself: after one burst, or after `--seconds`.
-A benchmark, not a test: nothing here asserts on time.
+Prints p50/p95/max latency, errors (a failed call or an empty answer) and the server's resident
+memory (with `--pid`). It only talks to a loopback address and stops by itself: after one
+burst, after the conversations, or after `--seconds`. A benchmark, not a test: nothing here
+asserts on time.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 QUESTIONS = [
@@ -33,6 +42,7 @@ ARTICLE = (
     "months of repairs. Engineers replaced {n} steel cables at a cost of 18 million dollars.\n"
 )
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+FOLLOW_UPS = ["When was that?", "Who said so?", "What happened next?", "Why does it matter?"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,46 +51,162 @@ def main(argv: Sequence[str] | None = None) -> int:
     if urlsplit(args.url).hostname not in LOOPBACK:
         print(f"ui.load: {args.url} is not a loopback address; it only loads a local chat")
         return 2
-    from gradio_client import Client
-
     questions = _questions(args.questions)
-    workers = max(args.burst, args.readers + args.writers, 1)
-    client = Client(args.url, verbose=False, max_workers=workers)
+    workers = max(args.burst, args.chats, args.readers + args.writers, 1)
+    asker: Asker = _ApiAsker(args.url) if args.api else _ChatAsker(args.url, workers)
     memory = _Memory(args.pid)
     print(f"server RSS before: {memory.now()}")
-    with memory.sampling():
+    indexing = _Indexing(args.index_while, args.index)
+    with memory.sampling(), indexing:
         if args.burst:
-            _report("burst /ask", _burst(client, questions, args.burst))
+            _report("burst of questions", _burst(asker, questions, args.burst))
+        if args.chats:
+            first, follow = _chats(asker, questions, args.chats)
+            _report(f"{args.chats} chats, first questions", first)
+            _report(f"{args.chats} chats, follow-ups with history", follow)
         if args.readers or args.writers:
-            reads, writes = _mixed(client, questions, args.readers, args.writers, args.seconds)
+            if args.api:
+                print("ui.load: --readers/--writers load the web chat; leave out --api")
+                return 2
+            assert isinstance(asker, _ChatAsker)
+            reads, writes = _mixed(asker, questions, args.readers, args.writers, args.seconds)
             _report(f"{args.readers} readers /ask", reads)
             _report(f"{args.writers} writers /add_articles + /remove_articles", writes)
+    indexing.report()
     print(f"server RSS after: {memory.now()}; peak while loaded: {memory.peak_text()}")
     return 0
 
 
 Outcome = tuple[float, str | None]  # seconds, and the error if the call failed
+History = list[dict[str, str]]
 
 
-def _burst(client, questions: list[str], count: int) -> list[Outcome]:
-    """`count` /ask calls started together, one thread each; each timed on its own."""
+class Asker(Protocol):
+    """One way in: asks a question with its history and returns the answer's text."""
+
+    def ask(self, question: str, history: History) -> str: ...
+
+
+class _ChatAsker:
+    """The web chat's `/ask` endpoint, through gradio_client."""
+
+    def __init__(self, url: str, workers: int) -> None:
+        from gradio_client import Client
+
+        self.client = Client(url, verbose=False, max_workers=workers)
+
+    def ask(self, question: str, history: History) -> str:
+        answer = self.client.predict(question, history, api_name="/ask")
+        return str(answer["text"])
+
+
+class _ApiAsker:
+    """`rag serve`'s OpenAI-compatible /v1/chat/completions."""
+
+    def __init__(self, url: str) -> None:
+        import httpx
+
+        self.client = httpx.Client(base_url=url.rstrip("/"), timeout=600)
+        self.key = os.environ.get("RAG_API_KEY", "-")
+
+    def ask(self, question: str, history: History) -> str:
+        reply = self.client.post(
+            "/v1/chat/completions",
+            json={
+                "model": "newsrag",
+                "messages": [*history, {"role": "user", "content": question}],
+            },
+            headers={"Authorization": f"Bearer {self.key}"},
+        )
+        reply.raise_for_status()
+        return str(reply.json()["choices"][0]["message"]["content"])
+
+
+def _user(question: str) -> dict[str, str]:
+    return {"role": "user", "content": question}
+
+
+def _answered(asker: Asker, question: str, history: History) -> tuple[Outcome, str]:
+    """One timed question; an empty answer counts as an error."""
+    started = time.perf_counter()
+    try:
+        text = asker.ask(question, history)
+        error = None if text.strip() else "an empty answer"
+    except Exception as exc:  # the figures count failures of every kind
+        text, error = "", f"{type(exc).__name__}: {exc}"
+    return (time.perf_counter() - started, error), text
+
+
+def _together(count: int, work: Callable[[int], None]) -> None:
+    """Run work(0..count-1) in one thread each, released at the same moment."""
     gate = threading.Barrier(count)
-    outcomes: list[Outcome] = []
 
-    def ask(n: int) -> None:
+    def run(n: int) -> None:
         gate.wait()
-        outcomes.append(_timed(client.predict, questions[n % len(questions)], api_name="/ask"))
+        work(n)
 
-    threads = [threading.Thread(target=ask, args=(n,)) for n in range(count)]
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def _burst(asker: Asker, questions: list[str], count: int) -> list[Outcome]:
+    """`count` questions started together, one thread each; each timed on its own."""
+    outcomes: list[Outcome] = []
+    _together(
+        count, lambda n: outcomes.append(_answered(asker, questions[n % len(questions)], [])[0])
+    )
     return outcomes
 
 
+def _chats(asker: Asker, questions: list[str], count: int) -> tuple[list[Outcome], list[Outcome]]:
+    """`count` conversations at once: a first question, then a follow-up that carries it."""
+    first: list[Outcome] = []
+    follow: list[Outcome] = []
+
+    def chat(n: int) -> None:
+        question = questions[n % len(questions)]
+        outcome, text = _answered(asker, question, [])
+        first.append(outcome)
+        history = [_user(question), {"role": "assistant", "content": text}]
+        follow.append(_answered(asker, FOLLOW_UPS[n % len(FOLLOW_UPS)], history)[0])
+
+    _together(count, chat)
+    return first, follow
+
+
+class _Indexing:
+    """`rag index PATH --index DIR` in another process for the length of the load."""
+
+    def __init__(self, path: str | None, index: str | None) -> None:
+        self.command = [sys.executable, "-m", "cli.main", "index", path, "--quiet"] if path else []
+        if path and index:
+            self.command += ["--index", index]
+        self.process: subprocess.Popen[str] | None = None
+        self.started = self.seconds = 0.0
+
+    def __enter__(self) -> None:
+        if self.command:
+            self.started = time.perf_counter()
+            self.process = subprocess.Popen(self.command, stdout=subprocess.PIPE, text=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            self.output = self.process.communicate()[0].strip()
+            self.seconds = time.perf_counter() - self.started
+
+    def report(self) -> None:
+        if self.process is not None:
+            print(
+                f"indexing beside the load: exit {self.process.returncode} after "
+                f"{self.seconds:.0f} s: {self.output}"
+            )
+
+
 def _mixed(
-    client, questions: list[str], readers: int, writers: int, seconds: float
+    asker: _ChatAsker, questions: list[str], readers: int, writers: int, seconds: float
 ) -> tuple[list[Outcome], list[Outcome]]:
     """Readers asking and writers adding then removing an article, for `seconds`."""
     from gradio_client import handle_file
@@ -89,10 +215,11 @@ def _mixed(
     reads: list[Outcome] = []
     writes: list[Outcome] = []
     folder = Path(tempfile.mkdtemp(prefix="ui-load-"))
+    client = asker.client
 
     def read(n: int) -> None:
         while time.perf_counter() < stop:
-            reads.append(_timed(client.predict, questions[n % len(questions)], api_name="/ask"))
+            reads.append(_answered(asker, questions[n % len(questions)], [])[0])
             n += 1
 
     def write(n: int) -> None:
@@ -191,7 +318,15 @@ def _questions(path: str | None) -> list[str]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ui.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("url", help="the chat, e.g. http://127.0.0.1:7860/ (loopback only)")
-    parser.add_argument("--burst", type=int, default=0, help="/ask calls submitted at once")
+    parser.add_argument("--burst", type=int, default=0, help="questions submitted at once")
+    parser.add_argument(
+        "--chats", type=int, default=0, help="conversations at once: a question, then a follow-up"
+    )
+    parser.add_argument("--api", action="store_true", help="URL is `rag serve`, not the chat")
+    parser.add_argument(
+        "--index-while", metavar="PATH", help="run `rag index PATH` in another process meanwhile"
+    )
+    parser.add_argument("--index", metavar="DIR", help="the index that --index-while writes to")
     parser.add_argument("--readers", type=int, default=0, help="threads asking in a loop")
     parser.add_argument("--writers", type=int, default=0, help="threads adding and removing")
     parser.add_argument(
