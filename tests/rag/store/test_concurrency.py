@@ -1,0 +1,57 @@
+"""Many questions at once while another process writes to the same index."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from index.pipeline import index_paths
+from rag import Assistant, Settings
+from rag.store.news_index import NewsIndex
+from tests.conftest import SEEDS, WITHDRAWAL_DOC
+
+ARTICLE = """---
+title: Ferry line {n} adds a night crossing
+date: 2021-05-0{day}
+outlet: Test Gazette
+---
+The ferry company said line {n} will add a night crossing from June, carrying up to {n}00
+passengers. Tickets go on sale next week.
+"""
+
+
+def test_ten_concurrent_questions_during_a_write_by_another_process_are_all_right(
+    tmp_path: Path, embedder
+) -> None:
+    folder = tmp_path / "index"
+    assert index_paths([SEEDS], folder, embedder=embedder, progress=False).ok
+    assistant = Assistant(NewsIndex.open(folder), Settings(index_dir=folder), embedder)
+    assistant.ask("When does the withdrawal end?")  # warm: the model and BM25 loaded
+    more = tmp_path / "more"
+    more.mkdir()
+    for n in range(1, 7):
+        (more / f"ferry-{n}.md").write_text(ARTICLE.format(n=n, day=n), encoding="utf-8")
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "index", str(more), "--index", str(folder), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    answers = []
+    with ThreadPoolExecutor(10) as pool:
+        for _ in range(200):  # rounds of 10 at once for as long as the writer runs (bounded)
+            answers += pool.map(assistant.ask, ["When does the withdrawal end?"] * 10)
+            if writer.poll() is not None:
+                break
+    out, err = writer.communicate(timeout=600)
+    assert writer.returncode == 0, err
+    assert "6 added" in out
+    for answer in answers:
+        assert not answer.abstained
+        assert answer.short and "September 11" in answer.short
+        assert answer.citations[0].doc_id == WITHDRAWAL_DOC
+    # The readers then see the writer's articles too.
+    assert len(assistant.articles()) == 8
+    assert assistant.search("night crossing ferry line 3", k=1)[0].doc_id == "ferry-3"
