@@ -1,4 +1,4 @@
-"""Republished stories: near-duplicate articles grouped by MinHash/LSH (datasketch).
+"""Republished stories: near-duplicate articles grouped by MinHash/LSH.
 
 A wire story indexed twice — another banner line, a word changed, the last paragraph
 trimmed — is one story. Each article's MinHash signature (word 5-shingles) is computed at
@@ -6,6 +6,9 @@ ingestion and stored with its first chunk in Chroma, so the groups are derived f
 store like the rest of the catalog: rebuilt after a crash, regrouped when an article is
 added or removed (removing a group's representative promotes the next). Nothing is deleted:
 retrieval shows one article per group and names the others ("also in").
+
+Signatures are made with datasketch at ingestion; grouping reads the stored ones with numpy
+alone, since datasketch's LSH imports scipy (~0.4 s of a cold question) to choose its bands.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ NUM_PERM = 64  # 256 bytes per article; Jaccard estimates within ~0.06 of the tr
 THRESHOLD = 0.7  # estimated Jaccard of 5-shingles at which two articles are one story
 SHINGLE = 5
 SCHEME = "affine32"  # datasketch 2 permutations (uint32), named: stored signatures keep it
+# LSH bands × rows per band: what datasketch's MinHashLSH picks for THRESHOLD and NUM_PERM
+# (equal weights on false positives and negatives; a test holds the two to each other).
+BANDS, ROWS = 8, 8
 _WORD = re.compile(r"\w+")
 
 
@@ -81,26 +87,26 @@ class DuplicateGroups:
         else starts a group. Joining a representative, not any member, keeps chains of
         similar pages (a site's boilerplate around short texts) from merging into one group.
         """
-        from datasketch import MinHash, MinHashLSH
-
         signed = sorted((a for a in articles if a.signature), key=_preference)
-        lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-        heads: dict[str, str] = {}  # representative id → its signature
+        buckets: list[dict[bytes, list[str]]] = [{} for _ in range(BANDS)]  # band → heads
+        heads: dict[str, np.ndarray] = {}  # representative id → its signature's values
         groups: dict[str, list[str]] = {}
         for article in signed:
             assert article.signature is not None
             values = _values(article.signature)
-            minhash = MinHash(num_perm=NUM_PERM, hashvalues=values, scheme=SCHEME)
-            near = [
-                (similarity(article.signature, heads[head]), head) for head in lsh.query(minhash)
-            ]
+            keys = _band_keys(values)
+            candidates = {
+                h for band, key in zip(buckets, keys, strict=True) for h in band.get(key, ())
+            }
+            near = [(float(np.mean(values == heads[h])), h) for h in candidates]
             best = max(near, default=(0.0, ""))
             if best[0] >= THRESHOLD:
                 groups[best[1]].append(article.id)
                 continue
-            heads[article.id] = article.signature
+            heads[article.id] = values
             groups[article.id] = []
-            lsh.insert(article.id, minhash)
+            for band, key in zip(buckets, keys, strict=True):
+                band.setdefault(key, []).append(article.id)
         members = {head: tuple(others) for head, others in groups.items() if others}
         representative = {m: head for head, others in members.items() for m in (head, *others)}
         return cls(representative, members)
@@ -112,6 +118,11 @@ class DuplicateGroups:
     def others(self, doc_id: str) -> tuple[str, ...]:
         """The other articles of the story `doc_id` represents."""
         return self.members.get(doc_id, ())
+
+
+def _band_keys(values: np.ndarray) -> list[bytes]:
+    """One key per LSH band: two signatures are candidates when any band is equal."""
+    return [values[i * ROWS : (i + 1) * ROWS].tobytes() for i in range(BANDS)]
 
 
 def _preference(article: Dated) -> tuple[bool, str, int, str]:

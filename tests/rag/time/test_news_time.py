@@ -3,6 +3,7 @@ words, timelines and republished stories — on a real Chroma index with the rea
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -180,6 +181,39 @@ def test_a_group_is_shown_by_its_article_with_a_stated_date() -> None:
     )
     assert groups.head("a") == "b" and groups.others("b") == ("a",)
     assert groups.head("c") == "c"
+
+
+def test_grouping_bands_signatures_as_datasketch_s_lsh_does() -> None:
+    # Grouping does its own banding (datasketch's LSH imports scipy on the query path); the
+    # candidates must be the ones MinHashLSH would give, so the groups stay the same.
+    import numpy as np
+    from datasketch import MinHash, MinHashLSH
+    from datasketch.lsh import _optimal_param
+
+    from rag.store import duplicates
+
+    assert _optimal_param(duplicates.THRESHOLD, duplicates.NUM_PERM, 0.5, 0.5) == (
+        duplicates.BANDS,
+        duplicates.ROWS,
+    )
+    sentences = WIRE.split(". ")
+    texts = [". ".join(sentences[:n] + sentences[n + 1 :]) for n in range(len(sentences))]
+    texts += [WIRE.replace("insulin", word) for word in ("drug", "inhaler", "glucose")]
+    texts += [". ".join(sentences[n:]) for n in range(1, 4)]
+    signatures = {str(n): duplicates.signature(t) for n, t in enumerate(texts)}
+    lsh = MinHashLSH(threshold=duplicates.THRESHOLD, num_perm=duplicates.NUM_PERM)
+    minhashes = {}
+    for key, sig in signatures.items():
+        values = np.frombuffer(base64.b64decode(sig), dtype=np.uint32)
+        minhashes[key] = MinHash(duplicates.NUM_PERM, hashvalues=values, scheme=duplicates.SCHEME)
+        lsh.insert(key, minhashes[key])
+    keys = {k: duplicates._band_keys(duplicates._values(s)) for k, s in signatures.items()}
+    near = 0
+    for key in signatures:
+        ours = {k for k in keys if any(a == b for a, b in zip(keys[key], keys[k], strict=True))}
+        assert ours == set(lsh.query(minhashes[key])), key
+        near += len(ours) > 1
+    assert 0 < near < len(signatures)  # some are candidates of others, some of none
 
 
 def test_question_time_off_leaves_a_question_s_time_words_alone(
