@@ -4,10 +4,13 @@ spaCy's thinc imports torch when it is installed (3 s of a 4 s import), and nltk
 init imports scipy.stats and scikit-learn (0.9 s of 1.4 s), although the English pipeline and
 the Punkt sentence splitter use neither. Hiding them while those load keeps a question's cold
 path short; they import normally afterwards (ingestion in the same process still gets torch).
+Punkt needs a handful of nltk's modules, not the whole of nltk that its init imports, so it
+is loaded without that init at all (`bare`).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,4 +30,27 @@ def hidden(*names: str) -> Iterator[None]:
     finally:
         for name in masked:
             if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+
+
+@contextmanager
+def bare(*packages: str) -> Iterator[None]:
+    """Import submodules of each package (parents first) inside the block without running
+    the package's `__init__`.
+
+    For a package whose init imports far more than the one module needed. What the block
+    imports under a package is private to it: on leaving, those modules go from
+    `sys.modules`, so a later `import PACKAGE` is a whole, ordinary import. A package already
+    imported is used as it is. As with `hidden`, meant for a first load in one thread."""
+    roots = [name for name in packages if name not in sys.modules]
+    for name in roots:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.submodule_search_locations is None:
+            raise ModuleNotFoundError(f"No package named {name!r}", name=name)
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+    try:
+        yield
+    finally:
+        for root in roots:
+            for name in [n for n in sys.modules if n == root or n.startswith(f"{root}.")]:
                 del sys.modules[name]

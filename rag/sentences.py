@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from rag.imports import hidden
+from rag.imports import bare, hidden
 from rag.offline import go_offline
 
 _LINE = re.compile(r"[^\n]+")
@@ -16,10 +16,12 @@ def _punkt():
     # The trained English model (bundled with llama-index) knows "U.S." is no sentence end;
     # llama-index's own default is an untrained Punkt that splits there.
     go_offline()
-    with hidden("sklearn", "scipy"):  # nltk's init imports both; Punkt uses neither
+    # nltk's init imports the whole toolkit, scipy.stats and scikit-learn among it (~0.2 s of
+    # a cold question); Punkt needs a few of its modules, and never those two.
+    with bare("nltk", "nltk.tokenize"), hidden("sklearn", "scipy.stats"):
         from nltk.tokenize.punkt import PunktTokenizer
 
-    return PunktTokenizer("english")
+        return PunktTokenizer("english")  # reads its parameters with nltk.data, inside
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
