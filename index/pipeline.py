@@ -7,6 +7,7 @@ Usage:
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -68,7 +69,7 @@ def changed_articles(
 ) -> Iterator[tuple[Article, ArticleInfo | None]]:
     """The articles of `paths` that are new or changed against `known`, each with its stored
     version; failed and unchanged inputs are recorded in `report` (shared by both engines)."""
-    for item in _progress(paths, progress, max_chars):
+    for item in _progress(paths, progress, max_chars, report):
         if isinstance(item, InputError):
             report.failed.append(item)
             continue
@@ -203,12 +204,36 @@ class PipelineIndexer:
 
 
 def _progress(
-    paths: Iterable[str | Path], enabled: bool, max_chars: int
-) -> Iterable[Article | InputError]:
+    paths: Iterable[str | Path], enabled: bool, max_chars: int, report: IndexReport
+) -> Iterator[Article | InputError]:
+    """The inputs, behind one bar: articles with an ETA, passages embedded per second, and
+    this process's memory now (a long run's should stay flat)."""
     if not enabled:
-        return load_articles(paths, max_chars)
+        yield from load_articles(paths, max_chars)
+        return
     from tqdm import tqdm
 
     paths = list(paths)
-    articles = load_articles(paths, max_chars)
-    return tqdm(articles, total=count_inputs(paths), desc="Indexing", unit=" articles")
+    bar = tqdm(
+        load_articles(paths, max_chars),
+        total=count_inputs(paths),
+        desc="Indexing",
+        unit=" articles",
+    )
+    started = time.perf_counter()
+    for number, item in enumerate(bar):
+        if number % 25 == 0:
+            rate = report.chunks_embedded / max(time.perf_counter() - started, 1e-9)
+            bar.set_postfix_str(f"{rate:.0f} passages/s, RSS {_rss_mib()} MiB", refresh=False)
+        yield item
+
+
+def _rss_mib() -> int:
+    """This process's resident memory now (Linux), or its peak where /proc is missing."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") // 2**20
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024

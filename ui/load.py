@@ -61,9 +61,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.burst:
             _report("burst of questions", _burst(asker, questions, args.burst))
         if args.chats:
-            first, follow = _chats(asker, questions, args.chats)
-            _report(f"{args.chats} chats, first questions", first)
-            _report(f"{args.chats} chats, follow-ups with history", follow)
+            first: list[Outcome] = []
+            follow: list[Outcome] = []
+            rounds = 0
+            stop = time.perf_counter() + args.seconds
+            # With --index-while, rounds go on until the indexing ends (or --seconds pass).
+            while not rounds or (indexing.running() and time.perf_counter() < stop):
+                more_first, more_follow = _chats(asker, questions, args.chats, offset=rounds)
+                first, follow, rounds = first + more_first, follow + more_follow, rounds + 1
+            label = f"{args.chats} chats at once, {rounds} round(s)"
+            _report(f"{label}: first questions", first)
+            _report(f"{label}: follow-ups with history", follow)
         if args.readers or args.writers:
             if args.api:
                 print("ui.load: --readers/--writers load the web chat; leave out --api")
@@ -161,13 +169,15 @@ def _burst(asker: Asker, questions: list[str], count: int) -> list[Outcome]:
     return outcomes
 
 
-def _chats(asker: Asker, questions: list[str], count: int) -> tuple[list[Outcome], list[Outcome]]:
+def _chats(
+    asker: Asker, questions: list[str], count: int, offset: int = 0
+) -> tuple[list[Outcome], list[Outcome]]:
     """`count` conversations at once: a first question, then a follow-up that carries it."""
     first: list[Outcome] = []
     follow: list[Outcome] = []
 
     def chat(n: int) -> None:
-        question = questions[n % len(questions)]
+        question = questions[(offset * count + n) % len(questions)]
         outcome, text = _answered(asker, question, [])
         first.append(outcome)
         history = [_user(question), {"role": "assistant", "content": text}]
@@ -196,6 +206,9 @@ class _Indexing:
         if self.process is not None:
             self.output = self.process.communicate()[0].strip()
             self.seconds = time.perf_counter() - self.started
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def report(self) -> None:
         if self.process is not None:
@@ -330,7 +343,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--readers", type=int, default=0, help="threads asking in a loop")
     parser.add_argument("--writers", type=int, default=0, help="threads adding and removing")
     parser.add_argument(
-        "--seconds", type=float, default=60, help="how long readers and writers run"
+        "--seconds",
+        type=float,
+        default=60,
+        help="how long readers and writers run; the longest chats go on beside --index-while",
     )
     parser.add_argument("--questions", help="JSON Lines with a `question` field per line")
     parser.add_argument("--pid", type=int, help="the server's process id, to report its memory")
