@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, cached_property
+from typing import Any
 
 from rag.documents import Article, Chunk, content_hash
 from rag.offline import go_offline
@@ -41,13 +42,19 @@ class Chunker:
     """
 
     def __init__(self, max_tokens: int = 200, overlap: int = 30) -> None:
+        self.max_tokens = max_tokens
+        self.overlap = overlap
+
+    @cached_property
+    def _splitter(self) -> Any:
+        # Made on the first chunk: importing llama-index costs ~0.7 s, and re-indexing
+        # unchanged articles (every `make chat`) chunks nothing.
         go_offline()
         from llama_index.core.node_parser import SentenceSplitter
 
-        self.max_tokens = max_tokens
-        self._splitter = SentenceSplitter(
-            chunk_size=max_tokens,
-            chunk_overlap=overlap,
+        return SentenceSplitter(
+            chunk_size=self.max_tokens,
+            chunk_overlap=self.overlap,
             tokenizer=_encode,
             paragraph_separator="\n\n",
             chunking_tokenizer_fn=split_keeping_text,
