@@ -164,8 +164,13 @@ class Assistant:
         return answer
 
     def warm_up(self) -> None:
-        """Load the model, BM25 and sentence splitter now, so the first question is quick."""
+        """Load the model, BM25, sentence splitter and entity tagger now, so the first
+        question is quick."""
         self.ask("What happened?")
+        if self.settings.answerer == "extractive":
+            from rag.language import pipeline
+
+            pipeline()  # what a question for one fact ("When …?") reads its phrases with
 
     def search(
         self,

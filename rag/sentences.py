@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
 from functools import cache
+from typing import Any
 
 from rag.imports import bare, hidden
 from rag.offline import go_offline
@@ -11,8 +13,16 @@ from rag.offline import go_offline
 _LINE = re.compile(r"[^\n]+")
 
 
+_LOADING = threading.Lock()  # one first load: `bare` and `hidden` are not for two threads
+
+
+def _tokenizer() -> Any:
+    with _LOADING:
+        return _punkt()
+
+
 @cache
-def _punkt():
+def _punkt() -> Any:
     # The trained English model (bundled with llama-index) knows "U.S." is no sentence end;
     # llama-index's own default is an untrained Punkt that splits there.
     go_offline()
@@ -27,7 +37,7 @@ def _punkt():
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every sentence in `text`; a line break always ends a sentence."""
     spans: list[tuple[int, int]] = []
-    tokenizer = _punkt()
+    tokenizer = _tokenizer()
     for line in _LINE.finditer(text):
         offset = line.start()
         for start, end in tokenizer.span_tokenize(line.group()):

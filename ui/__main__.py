@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from rag.offline import go_offline
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Index what `--add` names, load the model, and serve until interrupted."""
+    """Index what `--add` names, load the models, and serve until interrupted."""
     args = _parser().parse_args(argv)
     go_offline()
     from index.pipeline import PipelineIndexer
@@ -47,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings,
             CachedEmbedder(query_embedder(settings)),
         )
+        # Before serving (~1 s): the first question, asked as soon as the page is up, would
+        # wait for the whole of it; and a broken model or index stops here.
         print("Loading the model…", flush=True)
         assistant.warm_up()
     except RagError as error:
@@ -55,14 +58,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ui.app import build_app, launch_options
 
     app = build_app(assistant, indexer, settings).queue()
-    options = launch_options(settings)
+    app.launch(quiet=True, prevent_thread_lock=True, **launch_options(settings))
     print(
         f"The chat on {len(assistant.articles())} articles: "
         f"http://{settings.ui_host}:{settings.ui_port}/ (Ctrl-C stops it)",
         flush=True,
     )
-    app.launch(quiet=True, **options)
+    # Gradio switches matplotlib's backend around every event, so the page's first event
+    # (restoring the conversation) would import it, ~0.35 s: done while the page loads.
+    threading.Thread(target=_warm_gradio, name="warm-gradio", daemon=True).start()
+    app.block_thread()
     return 0
+
+
+def _warm_gradio() -> None:
+    """Import what Gradio's first event imports."""
+    try:
+        import matplotlib
+
+        matplotlib.get_backend()
+    except ImportError:
+        pass
 
 
 def _parser() -> argparse.ArgumentParser:
