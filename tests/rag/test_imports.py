@@ -1,4 +1,4 @@
-"""Loading a dependency without what it would import for nothing, and Punkt loaded so."""
+"""Loading a dependency without what it would import for nothing; Punkt and spaCy loaded so."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.imports import bare, hidden
+from rag.imports import bare, hidden, stubbed
 from tests.conftest import ROOT, SEEDS
 
 
@@ -56,6 +56,43 @@ def test_hidden_names_fail_to_import_inside_and_import_after(package: str) -> No
     import heavyinit  # noqa: F401, F811
 
     assert package in sys.modules
+
+
+def test_a_stand_in_serves_inside_and_the_real_module_imports_after(package: str) -> None:
+    with stubbed({package: {"BIG": 2}}):
+        from heavyinit import BIG  # type: ignore[import-not-found]
+
+        assert BIG == 2 and not hasattr(sys, "heavyinit_ran")
+    assert package not in sys.modules
+    import heavyinit  # type: ignore[import-not-found]
+
+    assert heavyinit.BIG == 1 and sys.heavyinit_ran  # type: ignore[attr-defined]
+
+
+def test_spacy_loads_without_its_command_line_or_torch() -> None:
+    code = (
+        "import sys\n"
+        "from rag.language import pipeline\n"
+        "doc = pipeline()('Lloyd Austin met Qamar Bajwa in Rawalpindi on Monday.')\n"
+        "print([(e.text, e.label_) for e in doc.ents])\n"
+        "print(sorted(m for m in ('spacy.cli', 'torch', 'weasel') if m in sys.modules))\n"
+        "import spacy\n"
+        "print('pipelines' in spacy.info(), 'spacy.cli' in sys.modules)\n"  # the real one, now
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    entities, imported, info = done.stdout.strip().splitlines()
+    assert entities == str(
+        [
+            ("Lloyd Austin", "PERSON"),
+            ("Qamar Bajwa", "PERSON"),
+            ("Rawalpindi", "GPE"),
+            ("Monday", "DATE"),
+        ]
+    )
+    assert imported == "[]"
+    assert info == "True True"
 
 
 def test_punkt_loads_without_nltk_s_init_and_splits_as_nltk_does() -> None:
