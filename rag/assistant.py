@@ -163,11 +163,11 @@ class Assistant:
         yield from re.findall(r"\S+\s*", answer.text)  # one streaming interface for all
         return answer
 
-    def warm_up(self) -> None:
-        """Load the model, BM25, sentence splitter and entity tagger now, so the first
-        question is quick."""
+    def warm_up(self, tagger: bool = True) -> None:
+        """Load the model, BM25, sentence splitter and (with `tagger`) the entity tagger now,
+        so the first question is quick."""
         self.ask("What happened?")
-        if self.settings.answerer == "extractive":
+        if tagger and self.settings.answerer == "extractive":
             from rag.language import pipeline
 
             pipeline()  # what a question for one fact ("When …?") reads its phrases with

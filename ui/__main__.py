@@ -15,12 +15,16 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.offline import go_offline
 
+if TYPE_CHECKING:
+    from rag import Assistant
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Index what `--add` names, load the models, and serve until interrupted."""
+    """Index what `--add` names, serve until interrupted, and load the models meanwhile."""
     args = _parser().parse_args(argv)
     go_offline()
     from index.pipeline import PipelineIndexer
@@ -48,10 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings,
             CachedEmbedder(query_embedder(settings)),
         )
-        # Before serving (~1 s): the first question, asked as soon as the page is up, would
-        # wait for the whole of it; and a broken model or index stops here.
+        # The embedding model, BM25 and Punkt before serving (~0.5 s; a broken model or index
+        # stops here), the entity tagger (~0.6 s) while the page loads.
         print("Loading the model…", flush=True)
-        assistant.warm_up()
+        assistant.warm_up(tagger=False)
     except RagError as error:
         print(f"ui: {error}", file=sys.stderr)
         return 2
@@ -64,21 +68,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"http://{settings.ui_host}:{settings.ui_port}/ (Ctrl-C stops it)",
         flush=True,
     )
-    # Gradio switches matplotlib's backend around every event, so the page's first event
-    # (restoring the conversation) would import it, ~0.35 s: done while the page loads.
-    threading.Thread(target=_warm_gradio, name="warm-gradio", daemon=True).start()
+    threading.Thread(target=_warm_up, args=(assistant,), name="warm-up", daemon=True).start()
     app.block_thread()
     return 0
 
 
-def _warm_gradio() -> None:
-    """Import what Gradio's first event imports."""
+def _warm_up(assistant: Assistant) -> None:
+    """Load, right after serving, what the page's first events and questions need."""
+    from rag import RagError
+
     try:
+        # Gradio switches matplotlib's backend around every event, so the first one (the
+        # page restoring its conversation, or a question) would import it: ~0.35 s.
         import matplotlib
 
         matplotlib.get_backend()
     except ImportError:
         pass
+    try:
+        assistant.warm_up()
+    except RagError as error:  # it will say so again when asked
+        print(f"ui: {error}", file=sys.stderr, flush=True)
 
 
 def _parser() -> argparse.ArgumentParser:
