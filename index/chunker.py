@@ -7,6 +7,7 @@ from functools import cache, cached_property
 from typing import Any
 
 from rag.documents import Article, Chunk, content_hash
+from rag.imports import exclusive
 from rag.offline import go_offline
 from rag.sentences import split_keeping_text
 
@@ -50,7 +51,8 @@ class Chunker:
         # Made on the first chunk: importing llama-index costs ~0.7 s, and re-indexing
         # unchanged articles (every `make chat`) chunks nothing.
         go_offline()
-        from llama_index.core.node_parser import SentenceSplitter
+        with exclusive():  # it imports nltk, which Punkt's first load strips meanwhile
+            from llama_index.core.node_parser import SentenceSplitter
 
         return SentenceSplitter(
             chunk_size=self.max_tokens,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from rag.errors import ModelNotFoundError
+from rag.imports import exclusive
 from rag.offline import go_offline
 
 if TYPE_CHECKING:
@@ -69,9 +70,10 @@ class SentenceEmbedder:
     @cached_property
     def _model(self):
         go_offline()
-        import torch
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
+        with exclusive():  # not while spaCy loads with torch hidden (the chat's warm-up)
+            import torch
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
         transformers_logging.disable_progress_bar()  # a bar per model load is noise in a chat
         transformers_logging.set_verbosity_error()

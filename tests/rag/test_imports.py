@@ -117,3 +117,40 @@ def test_punkt_loads_without_nltk_s_init_and_splits_as_nltk_does() -> None:
     assert imported == "[]"
     count, same = compared.split()
     assert int(count) > 10 and same == "True"
+
+
+def test_an_ordinary_import_elsewhere_waits_for_a_hiding_block_to_end() -> None:
+    """The web chat loads spaCy (torch hidden) in the background while an upload may import
+    torch: that import must wait, not fail."""
+    import sys
+    import threading
+
+    from rag.imports import exclusive, hidden
+
+    name = "wave"  # a standard module nothing here imports
+    sys.modules.pop(name, None)
+    inside, release = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def hide() -> None:
+        with hidden(name):
+            inside.set()
+            release.wait(10)
+
+    def load() -> None:
+        try:
+            with exclusive():
+                outcome.append(__import__(name))
+        except ImportError as error:
+            outcome.append(error)
+
+    masking = threading.Thread(target=hide)
+    masking.start()
+    assert inside.wait(10)
+    loading = threading.Thread(target=load)
+    loading.start()
+    loading.join(0.3)  # without the lock, the import fails in this time
+    release.set()
+    masking.join(10)
+    loading.join(10)
+    assert len(outcome) == 1 and getattr(outcome[0], "__name__", None) == name
