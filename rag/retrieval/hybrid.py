@@ -15,10 +15,11 @@ from rag.embedder import Embedder
 from rag.errors import ConfigError
 from rag.settings import RETRIEVAL_MODES
 from rag.store.chroma import StoredChunk
-from rag.store.news_index import NewsIndex, day_number
+from rag.store.news_index import NewsIndex, Snapshot, day_number
 from rag.time.expressions import from_json
 
 RRF_K = 60  # the constant of Cormack et al. (2009); flattens the head of each ranking
+LEXICAL_WEIGHT = 1.0  # BM25's rank weight in the fusion, against dense's 1
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,12 @@ class HybridRetriever:
     """Finds the passages for a query in a NewsIndex."""
 
     def __init__(
-        self, index: NewsIndex, embedder: Embedder, candidates: int = 40, mode: str = "hybrid"
+        self,
+        index: NewsIndex,
+        embedder: Embedder,
+        candidates: int = 40,
+        mode: str = "hybrid",
+        lexical_weight: float = LEXICAL_WEIGHT,
     ) -> None:
         if mode not in RETRIEVAL_MODES:
             raise ConfigError(f"retrieval mode {mode!r} is not known; use one of {RETRIEVAL_MODES}")
@@ -90,6 +96,7 @@ class HybridRetriever:
         self.embedder = embedder
         self.candidates = candidates
         self.mode = mode
+        self.lexical_weight = lexical_weight  # BM25's share of the fused score, dense's is 1
 
     def retrieve(
         self,
@@ -107,35 +114,36 @@ class HybridRetriever:
         `mode` "dense" or "lexical" skips the other ranking (and its timing key).
         """
         dates = dates or DateRange()
+        # One snapshot for the whole query (taking it reopens the store after others wrote).
+        snapshot = self.index.snapshot()
         # One 0/1 weight per chunk for the range: BM25's mask, and the dense search's ids.
-        mask = self.index.lexical_mask(*dates.days()) if dates else None
+        mask = snapshot.lexical_mask(*dates.days()) if dates else None
         timings: dict[str, float] = {}
         dense: list[StoredChunk] = []
         lexical: list[tuple[str, float]] = []
         if self.mode != "lexical":
             started = time.perf_counter()
             vector = self.embedder.embed([query])[0]
-            current = self.index.chunk_ids()  # first: it reopens the store after others wrote
             # A range restricts Chroma's search to its chunk ids: on 59k chunks 55 ms, where a
             # `where` on the day number took 485 ms (Chroma reads the metadata from SQLite).
-            allowed = self.index.chunks_in(mask) if mask is not None else None
+            allowed = snapshot.chunks_in(mask) if mask is not None else None
             hits = self.index.store.search(vector, self.candidates, ids=allowed)
-            dense = [chunk for chunk in hits if chunk.id in current]
+            dense = [chunk for chunk in hits if chunk.id in snapshot.chunk_ids]
             timings["dense"] = time.perf_counter() - started
         if self.mode != "dense":
             started = time.perf_counter()
-            lexical = self.index.lexical().search(query, self.candidates, mask)
+            lexical = snapshot.lexical.search(query, self.candidates, mask)
             timings["lexical"] = time.perf_counter() - started
         started = time.perf_counter()
         lexical_ids = [chunk_id for chunk_id, _ in lexical]
-        passages = self._fuse(dense, lexical_ids, k, as_of, recent)
+        passages = self._fuse(snapshot, dense, lexical_ids, k, as_of, recent)
         timings["fuse"] = time.perf_counter() - started
-        return Retrieval(passages, timings, self._left_out(dates))
+        return Retrieval(passages, timings, self._left_out(snapshot, dates))
 
-    def _left_out(self, dates: DateRange) -> str:
+    def _left_out(self, snapshot: Snapshot, dates: DateRange) -> str:
         if not dates:
             return ""
-        undated = sum(1 for a in self.index.articles().values() if not a.published)
+        undated = sum(1 for a in snapshot.catalog.values() if not a.published)
         if not undated:
             return ""
         plural = "s have" if undated > 1 else " has"
@@ -146,6 +154,7 @@ class HybridRetriever:
 
     def _fuse(
         self,
+        snapshot: Snapshot,
         dense: list[StoredChunk],
         lexical_ids: list[str],
         k: int,
@@ -157,21 +166,21 @@ class HybridRetriever:
         chunks = {chunk.id: chunk for chunk in dense}
         missing = [chunk_id for chunk_id in lexical_ids if chunk_id not in chunks]
         chunks.update({chunk.id: chunk for chunk in self.index.store.get(missing)})
-        groups = self.index.duplicates()
+        groups = snapshot.groups
         scored = []
         for chunk_id, chunk in chunks.items():
             doc_id = str(chunk.metadata.get("doc_id", ""))
             if groups.head(doc_id) != doc_id:
                 continue  # a republished copy: its group's representative stands for it
             fused = sum(
-                1 / (RRF_K + ranks[chunk_id])
-                for ranks in (dense_rank, lexical_rank)
+                share / (RRF_K + ranks[chunk_id])
+                for share, ranks in ((1.0, dense_rank), (self.lexical_weight, lexical_rank))
                 if chunk_id in ranks
             )
             weight = date_weight(chunk.metadata.get("published"), as_of, recent)
             scored.append((fused * weight, chunk))
         scored.sort(key=lambda pair: pair[0], reverse=True)
-        articles = self.index.articles()
+        articles = snapshot.catalog
         passages = []
         for score, chunk in scored[:k]:
             others = [articles[d] for d in groups.others(str(chunk.metadata.get("doc_id")))]

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -116,18 +117,74 @@ def day_number(iso: str) -> int:
     return int(iso[:10].replace("-", ""))
 
 
+class Snapshot:
+    """The derived state of one generation: the catalog and BM25, and what is computed from
+    them on first use. A query reads one snapshot throughout, so a write that another process
+    publishes meanwhile never mixes two generations within it (a date mask of one BM25 over
+    another's chunk list)."""
+
+    def __init__(
+        self, generation: str, catalog: dict[str, ArticleInfo], lexical: LexicalIndex
+    ) -> None:
+        self.generation, self.catalog, self.lexical = generation, catalog, lexical
+
+    @cached_property
+    def chunk_ids(self) -> frozenset[str]:
+        """The ids of every chunk of the catalog's articles: what a dense hit must be in.
+
+        While a write is under way Chroma already holds some of its chunks; a reader keeps to
+        the last complete state, so an article is replaced all at once for it.
+        """
+        return frozenset(c for info in self.catalog.values() for c in info.chunk_ids)
+
+    @cached_property
+    def groups(self) -> DuplicateGroups:
+        """The groups of republished stories among the catalog's articles."""
+        return DuplicateGroups.build(self.catalog.values())
+
+    @cached_property
+    def _chunk_days(self) -> np.ndarray:
+        import numpy as np
+
+        days = {
+            c: day_number(info.published) if info.published else 0
+            for info in self.catalog.values()
+            for c in info.chunk_ids
+        }
+        return np.array([days.get(c, 0) for c in self.lexical.chunk_ids], np.int64)
+
+    def lexical_mask(self, since: int | None, until: int | None) -> np.ndarray:
+        """One 0/1 weight per BM25 chunk: 1 where its article's day number (YYYYMMDD) lies in
+        since..until; undated chunks get 0. Vectorised: 59k chunks in well under 1 ms."""
+        import numpy as np
+
+        keep = self._chunk_days > 0
+        if since is not None:
+            keep &= self._chunk_days >= since
+        if until is not None:
+            keep &= self._chunk_days <= until
+        return keep.astype(np.float32)
+
+    def chunks_in(self, mask: np.ndarray) -> list[str]:
+        """The chunk ids a `lexical_mask` of this snapshot keeps."""
+        return [c for c, keep in zip(self.lexical.chunk_ids, mask, strict=True) if keep]
+
+
 class NewsIndex:
     """An index folder: `chroma/` (truth) and `derived/` (catalog + BM25)."""
 
     def __init__(self, folder: Path, store: ChunkStore) -> None:
         self.folder = folder
         self.store = store
-        self._catalog: dict[str, ArticleInfo] | None = None
-        self._lexical: LexicalIndex | None = None
-        self._generation = ""
-        self._chunk_ids: frozenset[str] | None = None  # of `_catalog`, made when first asked
-        self._groups: DuplicateGroups | None = None  # of `_catalog`, made when first asked
-        self._chunk_days: np.ndarray | None = None  # day number per BM25 chunk, when asked
+        self._snapshot: Snapshot | None = None
+
+    @property
+    def _catalog(self) -> dict[str, ArticleInfo] | None:
+        return self._snapshot.catalog if self._snapshot else None
+
+    @property
+    def _generation(self) -> str:
+        return self._snapshot.generation if self._snapshot else ""
 
     @classmethod
     def open(cls, folder: str | Path, create: bool = False, chroma_url: str = "") -> NewsIndex:
@@ -154,59 +211,27 @@ class NewsIndex:
         _clear_staging(folder)
         return cls(folder, store if chroma_url else ChunkStore(folder / "chroma"))
 
+    def snapshot(self) -> Snapshot:
+        """The derived state, current with the store: read it once per query."""
+        self._refresh()
+        assert self._snapshot is not None
+        return self._snapshot
+
     def articles(self) -> dict[str, ArticleInfo]:
         """Every indexed article by id."""
-        self._refresh()
-        assert self._catalog is not None
-        return self._catalog
+        return self.snapshot().catalog
 
     def lexical(self) -> LexicalIndex:
         """The BM25 index, current with the store."""
-        self._refresh()
-        assert self._lexical is not None
-        return self._lexical
+        return self.snapshot().lexical
 
     def chunk_ids(self) -> frozenset[str]:
-        """The ids of every chunk of the catalog's articles: what a dense hit must be in.
-
-        While a write is under way Chroma already holds some of its chunks; a reader keeps to
-        the last complete state, so an article is replaced all at once for it.
-        """
-        catalog = self.articles()
-        if self._chunk_ids is None:
-            self._chunk_ids = frozenset(c for info in catalog.values() for c in info.chunk_ids)
-        return self._chunk_ids
-
-    def chunks_in(self, mask: np.ndarray) -> list[str]:
-        """The chunk ids a `lexical_mask` keeps."""
-        return [c for c, keep in zip(self.lexical().chunk_ids, mask, strict=True) if keep]
-
-    def lexical_mask(self, since: int | None, until: int | None) -> np.ndarray:
-        """One 0/1 weight per BM25 chunk: 1 where its article's day number (YYYYMMDD) lies in
-        since..until; undated chunks get 0. Vectorised: 59k chunks in well under 1 ms."""
-        import numpy as np
-
-        lexical = self.lexical()
-        if self._chunk_days is None:
-            days = {
-                c: day_number(info.published) if info.published else 0
-                for info in self.articles().values()
-                for c in info.chunk_ids
-            }
-            self._chunk_days = np.array([days.get(c, 0) for c in lexical.chunk_ids], np.int64)
-        keep = self._chunk_days > 0
-        if since is not None:
-            keep &= self._chunk_days >= since
-        if until is not None:
-            keep &= self._chunk_days <= until
-        return keep.astype(np.float32)
+        """The ids of every chunk of the catalog's articles (`Snapshot.chunk_ids`)."""
+        return self.snapshot().chunk_ids
 
     def duplicates(self) -> DuplicateGroups:
         """The groups of republished stories among the catalog's articles."""
-        catalog = self.articles()
-        if self._groups is None:
-            self._groups = DuplicateGroups.build(catalog.values())
-        return self._groups
+        return self.snapshot().groups
 
     @contextmanager
     def writing(self) -> Iterator[IndexWriter]:
@@ -277,14 +302,14 @@ class NewsIndex:
         ~20 s a one-article upload spent rebuilding; now only the changed articles are
         tokenized. Falls back to a full rebuild when the old token ids are unavailable.
         """
-        assert self._catalog is not None and self._lexical is not None
-        catalog = dict(self._catalog)
+        assert self._snapshot is not None
+        catalog = dict(self._snapshot.catalog)
         dropped = {c for d in writer.touched if d in catalog for c in catalog[d].chunk_ids}
         for doc_id in writer.touched:
             catalog.pop(doc_id, None)
         catalog.update(writer.stored)
         ids = [c for info in writer.stored.values() for c in info.chunk_ids]
-        lexical = self._lexical.updated(dropped, ids, [writer.texts[c] for c in ids])
+        lexical = self._snapshot.lexical.updated(dropped, ids, [writer.texts[c] for c in ids])
         if lexical is None:
             self._rebuild()
         else:
@@ -308,10 +333,7 @@ class NewsIndex:
         self._use(generation, catalog, lexical)
 
     def _use(self, generation: str, catalog: dict[str, ArticleInfo], lexical: LexicalIndex) -> None:
-        self._generation, self._catalog, self._lexical = generation, catalog, lexical
-        self._chunk_ids = None
-        self._groups = None
-        self._chunk_days = None
+        self._snapshot = Snapshot(generation, catalog, lexical)  # readers holding one keep it
 
 
 @dataclass(frozen=True)

@@ -58,3 +58,41 @@ def test_an_assistant_answers_in_every_mode(seeds_index: Path, embedder: Sentenc
 def test_an_unknown_mode_is_a_config_error(seeds_index: Path, embedder: SentenceEmbedder) -> None:
     with pytest.raises(ConfigError, match="'sparse'"):
         HybridRetriever(NewsIndex.open(seeds_index), embedder, mode="sparse")
+
+
+def test_a_write_published_in_the_middle_of_a_dated_query_does_not_break_it(
+    seeds_copy: Path, tmp_path: Path, embedder: SentenceEmbedder
+) -> None:
+    """Seen under load: another process published a write between the query's date mask and
+    its use, and the query failed on two generations' chunk lists (a 500 from rag serve)."""
+    from index.pipeline import index_paths
+    from rag.retrieval.hybrid import DateRange
+
+    folder = tmp_path / "index"
+    assert index_paths([seeds_copy], folder, embedder=embedder, progress=False).ok
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "late.md").write_text(
+        "---\ntitle: Late news\ndate: 2021-04-29\n---\nTroops left the base on Thursday.\n",
+        encoding="utf-8",
+    )
+
+    class WritingMidway:
+        """Embeds like the real model, but first a write lands, as from another process."""
+
+        written = False
+
+        def embed(self, texts):
+            if not self.written:
+                self.written = True
+                assert index_paths([extra], folder, embedder=embedder, progress=False).ok
+            return embedder.embed(texts)
+
+    import datetime as dt
+
+    retriever = HybridRetriever(NewsIndex.open(folder), WritingMidway())
+    april = DateRange(dt.date(2021, 4, 1), dt.date(2021, 4, 30))
+    first = retriever.retrieve("When does the withdrawal end?", 5, dates=april)
+    assert first.passages and first.passages[0].doc_id == WITHDRAWAL_DOC
+    later = retriever.retrieve("troops left the base", 5, dates=april)
+    assert later.passages[0].doc_id == "late"  # the next query reads the new generation
