@@ -19,7 +19,7 @@ from rag.store.news_index import NewsIndex, Snapshot, day_number
 from rag.time.expressions import from_json
 
 RRF_K = 60  # the constant of Cormack et al. (2009); flattens the head of each ranking
-LEXICAL_WEIGHT = 1.0  # BM25's rank weight in the fusion, against dense's 1
+LEXICAL_WEIGHT = 5.0  # BM25's rank weight in the fusion, against dense's 1
 
 
 @dataclass(frozen=True)

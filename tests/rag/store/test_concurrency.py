@@ -13,13 +13,14 @@ from rag.store.news_index import NewsIndex
 from tests.conftest import SEEDS, WITHDRAWAL_DOC
 
 ARTICLE = """---
-title: Ferry line {n} adds a night crossing
+title: Ferry to {place} adds a night crossing
 date: 2021-05-0{day}
 outlet: Test Gazette
 ---
-The ferry company said line {n} will add a night crossing from June, carrying up to {n}00
-passengers. Tickets go on sale next week.
+The ferry company said the {place} line will add a night crossing from June, carrying up to
+{day}00 passengers. Tickets go on sale next week.
 """
+PLACES = ["Arlen", "Brisk", "Corran", "Dunmore", "Elsby", "Fenwick"]
 
 
 def test_ten_concurrent_questions_during_a_write_by_another_process_are_all_right(
@@ -31,8 +32,8 @@ def test_ten_concurrent_questions_during_a_write_by_another_process_are_all_righ
     assistant.ask("When does the withdrawal end?")  # warm: the model and BM25 loaded
     more = tmp_path / "more"
     more.mkdir()
-    for n in range(1, 7):
-        (more / f"ferry-{n}.md").write_text(ARTICLE.format(n=n, day=n), encoding="utf-8")
+    for day, place in enumerate(PLACES, 1):
+        (more / f"ferry-{place}.md").write_text(ARTICLE.format(place=place, day=day), "utf-8")
     writer = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "index", str(more), "--index", str(folder), "--quiet"],
         stdout=subprocess.PIPE,
@@ -54,4 +55,4 @@ def test_ten_concurrent_questions_during_a_write_by_another_process_are_all_righ
         assert answer.citations[0].doc_id == WITHDRAWAL_DOC
     # The readers then see the writer's articles too.
     assert len(assistant.articles()) == 8
-    assert assistant.search("night crossing ferry line 3", k=1)[0].doc_id == "ferry-3"
+    assert assistant.search("night ferry to Corran", k=1)[0].doc_id == "ferry-Corran"
