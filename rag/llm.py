@@ -61,7 +61,13 @@ class LlamaCppModel:
     def stream(self, messages: Sequence[Message]) -> Iterator[str]:
         """Greedy decoding, so the same question gets the same answer."""
         with self._lock:
-            chunks = self._model().create_chat_completion(
+            model = self._model()
+            # llama.cpp reuses the previous prompt's cached prefix, evaluated in other batch
+            # shapes, and its float sums then differ: the first and second answer to one
+            # question could differ (seen in the web chat). A fresh context each time keeps
+            # "same question, same answer" for ~the system prompt's evaluation.
+            model.reset()
+            chunks = model.create_chat_completion(
                 messages=list(messages), temperature=0.0, max_tokens=MAX_ANSWER_TOKENS, stream=True
             )
             for chunk in chunks:
