@@ -257,14 +257,17 @@ class NewsIndex:
     def _writer_busy(self) -> bool:
         """True while another writer holds the folder's lock or, for a served store, a lease
         renewed within `LEASE` seconds (a writer on another machine)."""
-        if _writer_busy(self.folder):
-            return True
+        return _writer_busy(self.folder) or self._leased()
+
+    def _leased(self) -> bool:
+        """True while a served store's lease, renewed within `LEASE` seconds, is held."""
         return self.store.served and time.time() - self.store.written_at < LEASE
 
     def _await_lease(self) -> None:
-        """Wait until no writer on another machine holds the served store (see LEASE)."""
+        """Wait until no writer on another machine holds the served store (see LEASE). Not
+        `_writer_busy`: the caller holds this folder's lock itself."""
         told = False
-        while self.store.served and self.store.generation.startswith(DIRTY) and self._writer_busy():
+        while self.store.served and self.store.generation.startswith(DIRTY) and self._leased():
             if not told:
                 print("Waiting for another writer of the Chroma server to finish…", file=sys.stderr)
                 told = True

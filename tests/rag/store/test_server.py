@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -156,6 +157,22 @@ def _check_the_lease(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert set(repaired.articles()) == {"one"}
     assert {c.id for c in store.all()} == complete
     assert not store.generation.startswith(DIRTY)
+    # A writer finding a dead writer's stale lease takes over (it holds its own folder's
+    # lock meanwhile, which must not count as someone else's).
+    store.set_generation(f"{DIRTY}crashed-elsewhere")
+    second = tmp_path / "two.md"
+    second.write_text(EXTRA.replace("Kestrel", "Osprey"), encoding="utf-8")
+    done: list[bool] = []
+    writer = threading.Thread(
+        target=lambda: done.append(
+            index_paths([second], tmp_path / "w", settings, HashEmbedder(), progress=False).ok
+        ),
+        daemon=True,
+    )
+    writer.start()
+    writer.join(120)
+    assert done == [True]
+    assert set(NewsIndex.open(tmp_path / "w", chroma_url=url).articles()) == {"one", "two"}
 
 
 def test_an_unreachable_server_is_named_with_what_to_do(tmp_path: Path) -> None:
