@@ -175,14 +175,17 @@ def _write(
 
     bar = tqdm(total=total, desc="Indexing (ray)", unit=" articles", disable=not progress)
     updates: list[ArticleUpdate] = []
+    pending_chunks = 0
     for row in dataset.iter_rows():
         item: Pending = pickle.loads(row["pending"])
         vectors = np.load(io.BytesIO(row["vectors"]), allow_pickle=False)
         updates.append(ArticleUpdate(item.article, item.new, vectors, item.kept, notes=item.notes))
         report.chunks_embedded += len(item.new)
         report.chunks_kept += len(item.kept)
-        if sum(len(u.new) for u in updates) >= EMBED_BATCH:
+        pending_chunks += len(item.new)
+        if pending_chunks >= EMBED_BATCH:
             _put(writer, updates, bar)
+            pending_chunks = 0
     _put(writer, updates, bar)
     bar.close()
 

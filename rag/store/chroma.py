@@ -83,7 +83,7 @@ class _Connection:
         self.where = where  # a folder (embedded Chroma) or a server's URL
         self.guard = _Guard()
         self._open()
-        self.known = self._read_generation()  # the newest generation this client has seen
+        self.known = self.stamp()[0]  # the newest generation this client has seen
 
     @property
     def served(self) -> bool:
@@ -117,9 +117,11 @@ class _Connection:
                 f"Move the folder aside and re-run `rag index`."
             ) from error
 
-    def _read_generation(self) -> str:
+    def stamp(self) -> tuple[str, float]:
+        """The collection's generation and when it was set, read afresh."""
         current = self.client.get_collection(COLLECTION, embedding_function=None)
-        return str((current.metadata or {}).get("generation", ""))
+        metadata = current.metadata or {}
+        return str(metadata.get("generation", "")), float(metadata.get("written_at", 0.0))
 
     def reopen(self, seen: str) -> None:
         """A new client, once no call is in flight: the last one of the folder closes Chroma's
@@ -204,7 +206,7 @@ class ChunkStore:
         Read afresh each time: another process (the CLI beside the web chat) may have written.
         """
         with self._connection.guard.shared():
-            return self._connection._read_generation()
+            return self._connection.stamp()[0]
 
     def catch_up(self, generation: str) -> bool:
         """Reopen Chroma if `generation` (read from disk) was written by another process; True
@@ -218,9 +220,8 @@ class ChunkStore:
     def written_at(self) -> float:
         """When the generation was last set (epoch seconds; 0 if never): a writer sets it
         again after every batch, so a fresh one means a writer is alive."""
-        with self._collection():
-            current = self._connection.client.get_collection(COLLECTION, embedding_function=None)
-        return float((current.metadata or {}).get("written_at", 0.0))
+        with self._connection.guard.shared():
+            return self._connection.stamp()[1]
 
     def set_generation(self, value: str) -> None:
         """Record that the contents changed (or that derived files caught up)."""
