@@ -13,6 +13,7 @@ import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.chunker import Chunker
 from index.loaders import count_inputs, load_articles
@@ -30,6 +31,9 @@ from rag.store.news_index import (
     NewsIndex,
 )
 from rag.time.expressions import find_dates
+
+if TYPE_CHECKING:
+    import numpy as np
 
 EMBED_BATCH = 256  # chunks gathered across articles before one call to the model; also the
 # most embedded at once, so a long article is embedded and stored in batches of this many
@@ -88,6 +92,19 @@ class _Batcher:
         self.writer, self.embedder, self.report = writer, embedder, report
         self.pending: list[Pending] = []
         self.size = 0
+        self.stages = report.stages
+        self.stages.update(embed=0.0, store=0.0)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        started = time.perf_counter()
+        vectors = self.embedder.embed(texts)
+        self.stages["embed"] += time.perf_counter() - started
+        return vectors
+
+    def _put(self, updates: list[ArticleUpdate]) -> None:
+        started = time.perf_counter()
+        self.writer.put(updates)
+        self.stages["store"] += time.perf_counter() - started
 
     def add(self, item: Pending) -> None:
         if len(item.new) > EMBED_BATCH:
@@ -104,27 +121,26 @@ class _Batcher:
         size = len(item.new) + len(item.kept)
         for start in range(0, len(item.new), EMBED_BATCH):
             part = item.new[start : start + EMBED_BATCH]
-            vectors = self.embedder.embed(
-                [searchable_text(item.article.title, c.text) for c in part]
-            )
+            vectors = self._embed([searchable_text(item.article.title, c.text) for c in part])
+            started = time.perf_counter()
             self.writer.stage(item.article, part, vectors, size, item.notes)
+            self.stages["store"] += time.perf_counter() - started
             self.report.chunks_embedded += len(part)
         empty = self.embedder.embed([])
-        update = ArticleUpdate(item.article, [], empty, item.kept, item.new, item.notes)
-        self.writer.put([update])
+        self._put([ArticleUpdate(item.article, [], empty, item.kept, item.new, item.notes)])
 
     def flush(self) -> None:
         if not self.pending:
             return
         texts = [searchable_text(p.article.title, c.text) for p in self.pending for c in p.new]
-        vectors = self.embedder.embed(texts)
+        vectors = self._embed(texts)
         updates = []
         row = 0
         for item in self.pending:
             rows = vectors[row : row + len(item.new)]
             updates.append(ArticleUpdate(item.article, item.new, rows, item.kept, notes=item.notes))
             row += len(item.new)
-        self.writer.put(updates)
+        self._put(updates)
         self.report.chunks_embedded += row
         self.pending, self.size = [], 0
 
@@ -157,7 +173,10 @@ def index_paths(
             batcher.add(pending)
             report.chunks_kept += len(pending.kept)
         batcher.flush()
+        written = time.perf_counter()
     report.seconds = time.perf_counter() - started
+    report.stages["publish"] = report.seconds - (written - started)
+    report.stages["prepare"] = written - started - report.stages["embed"] - report.stages["store"]
     return report
 
 

@@ -25,6 +25,10 @@ class IndexReport:
     chunks_embedded: int = 0
     chunks_kept: int = 0
     seconds: float = 0.0
+    # Where the time went: "embed" (the model), "store" (Chroma writes), "publish" (BM25 and
+    # catalog after the last write) and "prepare" (reading, cleaning, chunking, dates, MinHash:
+    # the rest). Filled by the local pipeline.
+    stages: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -49,24 +49,23 @@ class LexicalIndex:
         tokenizer = _tokenizer()
         return cls._indexed(list(chunk_ids), _tokenize(tokenizer, texts), tokenizer)
 
-    def updated(
-        self, dropped: Collection[str], chunk_ids: Sequence[str], texts: Sequence[str]
-    ) -> LexicalIndex | None:
-        """This index less the `dropped` chunks plus new ones; None if its tokens are lost.
+    def updated(self, dropped: Collection[str], added: LexicalAdditions) -> LexicalIndex | None:
+        """This index less the `dropped` chunks plus `added`; None if its tokens are lost.
 
-        Only `texts` are tokenized; the vocabulary grows and is never renumbered, so the
-        kept chunks' token ids stay valid.
+        Only the added chunks were tokenized; the vocabulary grows and is never renumbered,
+        so the kept chunks' token ids stay valid.
         """
         tokens = self._token_ids()
         if tokens is None:
             return None
-        tokenizer = _tokenizer()
-        tokenizer.word_to_stem = dict(self._tokenizer.word_to_stem)
-        tokenizer.stem_to_sid = dict(self._tokenizer.stem_to_sid)
-        tokenizer.word_to_id = dict(self._tokenizer.word_to_id)
         kept = [(c, t) for c, t in zip(self.chunk_ids, tokens, strict=True) if c not in dropped]
-        ids = [c for c, _ in kept] + list(chunk_ids)
-        return self._indexed(ids, [t for _, t in kept] + _tokenize(tokenizer, texts), tokenizer)
+        ids = [c for c, _ in kept] + list(added.tokens)
+        rows = [t for _, t in kept] + list(added.tokens.values())
+        return self._indexed(ids, rows, added.tokenizer)
+
+    def additions(self) -> LexicalAdditions:
+        """An empty batch of chunks to add, tokenized against this index's vocabulary."""
+        return LexicalAdditions(self._tokenizer)
 
     @classmethod
     def _indexed(cls, chunk_ids: list[str], tokens: TokenIds, tokenizer: Any) -> LexicalIndex:
@@ -86,7 +85,7 @@ class LexicalIndex:
         if self.chunk_ids:
             self._retriever.save(str(folder))
             self._tokenizer.save_vocab(str(folder))
-            flat = np.fromiter((i for row in tokens for i in row), dtype=np.int32)
+            flat = np.concatenate([np.asarray(r, dtype=np.int32) for r in tokens] or [[]])
             lengths = np.array([len(row) for row in tokens], dtype=np.int32)
             np.savez(folder / _TOKENS_FILE, flat=flat, lengths=lengths)
         (folder / _IDS_FILE).write_text(json.dumps(self.chunk_ids), encoding="utf-8")
@@ -148,6 +147,31 @@ class LexicalIndex:
             for row, score in zip(rows[0], scores[0], strict=True)
             if score > 0
         ]
+
+
+class LexicalAdditions:
+    """Chunks to add to an index, tokenized as they arrive and kept as compact int32 rows
+    (~0.6 kB a chunk), so a long ingest holds neither the texts nor lists of Python ints."""
+
+    def __init__(self, base: Any) -> None:
+        self.tokenizer = _tokenizer()
+        self.tokenizer.word_to_stem = dict(base.word_to_stem)
+        self.tokenizer.stem_to_sid = dict(base.stem_to_sid)
+        self.tokenizer.word_to_id = dict(base.word_to_id)
+        self.tokens: dict[str, np.ndarray] = {}  # by chunk id, in the order added
+
+    def add(self, chunk_ids: Sequence[str], texts: Sequence[str]) -> None:
+        """Tokenize `texts` (one per chunk id); a chunk added again replaces its tokens."""
+        import numpy as np
+
+        for chunk_id, row in zip(chunk_ids, _tokenize(self.tokenizer, texts), strict=True):
+            self.tokens.pop(chunk_id, None)  # re-added: it moves to the end, like a new one
+            self.tokens[chunk_id] = np.asarray(row, dtype=np.int32)
+
+    def keep_only(self, chunk_ids: Collection[str]) -> None:
+        """Forget added chunks not in `chunk_ids` (their article was removed or replaced)."""
+        for chunk_id in [c for c in self.tokens if c not in chunk_ids]:
+            del self.tokens[chunk_id]
 
 
 def _tokenize(tokenizer: Any, texts: Sequence[str]) -> TokenIds:

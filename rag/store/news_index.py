@@ -239,8 +239,8 @@ class NewsIndex:
         with _write_lock(self.folder, wait=True):
             self._await_lease()
             self._refresh(locked=True)
-            assert self._catalog is not None
-            writer = IndexWriter(self.store, self._catalog)
+            assert self._snapshot is not None
+            writer = IndexWriter(self.store, self._snapshot.catalog, self._snapshot.lexical)
             self.store.set_generation(f"{DIRTY}{uuid.uuid4().hex}")
             finished = False
             try:
@@ -311,8 +311,8 @@ class NewsIndex:
         for doc_id in writer.touched:
             catalog.pop(doc_id, None)
         catalog.update(writer.stored)
-        ids = [c for info in writer.stored.values() for c in info.chunk_ids]
-        lexical = self._snapshot.lexical.updated(dropped, ids, [writer.texts[c] for c in ids])
+        writer.additions.keep_only({c for info in writer.stored.values() for c in info.chunk_ids})
+        lexical = self._snapshot.lexical.updated(dropped, writer.additions)
         if lexical is None:
             self._rebuild()
         else:
@@ -362,13 +362,15 @@ class ArticleUpdate:
 class IndexWriter:
     """Adds and removes articles inside `NewsIndex.writing()`."""
 
-    def __init__(self, store: ChunkStore, catalog: dict[str, ArticleInfo]) -> None:
+    def __init__(
+        self, store: ChunkStore, catalog: dict[str, ArticleInfo], lexical: LexicalIndex
+    ) -> None:
         self._store = store
         self._catalog = catalog
         self.changed = False
         self.touched: set[str] = set()  # ids of articles added, changed or removed
         self.stored: dict[str, ArticleInfo] = {}  # their catalog entries now (not removed ones)
-        self.texts: dict[str, str] = {}  # searchable text of each chunk of `stored`
+        self.additions = lexical.additions()  # BM25 tokens of each chunk of `stored`
 
     @property
     def articles(self) -> dict[str, ArticleInfo]:
@@ -439,7 +441,9 @@ class IndexWriter:
             date_inferred=article.date_inferred,
             signature=update.notes.signature if update.notes else None,
         )
-        self.texts.update((c.id, searchable_text(article.title, c.text)) for c in chunks)
+        self.additions.add(
+            [c.id for c in chunks], [searchable_text(article.title, c.text) for c in chunks]
+        )
 
     def remove(self, doc_id: str) -> bool:
         """Delete an article's chunks; False when no such article is indexed."""
