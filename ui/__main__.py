@@ -40,7 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         embedder = SentenceEmbedder(
             settings.embed_model, settings.embed_dtype, settings.embed_batch_size
         )
-        indexer = PipelineIndexer(settings.index_dir, settings, embedder)  # chunks: no cache
+        questions = query_embedder(settings)
+        # Chunks are not cached; an upload that fits in one batch embeds through the ONNX
+        # export the questions use, so only a large one loads torch.
+        small = None if isinstance(questions, SentenceEmbedder) else questions
+        indexer = PipelineIndexer(settings.index_dir, settings, embedder, small)
         if args.add:
             report = indexer.add([Path(path) for path in args.add])
             for failure in report.failed:
@@ -50,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         assistant = Assistant(
             NewsIndex.open(settings.index_dir, chroma_url=settings.chroma_url),
             settings,
-            CachedEmbedder(query_embedder(settings)),
+            CachedEmbedder(questions),
         )
         # The embedding model, BM25 and Punkt before serving (~0.5 s; a broken model or index
         # stops here), the entity tagger (~0.6 s) while the page loads.

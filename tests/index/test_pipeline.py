@@ -283,3 +283,71 @@ def _rows(index: NewsIndex) -> dict[str, tuple[str, dict]]:
         c.id: (c.text, {k: v for k, v in c.metadata.items() if k != "indexed_at"})
         for c in index.store.all()
     }
+
+
+class _Counting(HashEmbedder):
+    def __init__(self) -> None:
+        self.passages = 0
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        self.passages += len(texts)
+        return super().embed(texts)
+
+
+def _articles(folder: Path, count: int, sentences: int) -> Path:
+    folder.mkdir()
+    for number in range(count):
+        body = " ".join(
+            f"Report {number} sentence {s} about harbour repairs." for s in range(sentences)
+        )
+        (folder / f"a{number}.txt").write_text(
+            f"Harbour report {number}\n\n{body}\n", encoding="utf-8"
+        )
+    return folder
+
+
+def test_a_run_that_fits_in_one_batch_embeds_with_the_small_model(tmp_path: Path) -> None:
+    large, small = _Counting(), _Counting()
+    few = _articles(tmp_path / "few", 3, 4)
+    report = index_paths([few], tmp_path / "ix", embedder=large, small=small, progress=False)
+    assert report.chunks_embedded == small.passages > 0
+    assert large.passages == 0
+
+
+def test_a_run_larger_than_one_batch_embeds_with_the_large_model(tmp_path: Path) -> None:
+    large, small = _Counting(), _Counting()
+    many = _articles(tmp_path / "many", EMBED_BATCH + 10, 4)
+    report = index_paths([many], tmp_path / "ix", embedder=large, small=small, progress=False)
+    assert report.chunks_embedded == large.passages > EMBED_BATCH
+    assert small.passages == 0
+
+
+def test_adding_one_article_imports_no_torch_and_stores_the_models_vectors(
+    seeds_copy: Path, tmp_path: Path, embedder
+) -> None:
+    import subprocess
+    import sys
+
+    folder = tmp_path / "ix"
+    script = (
+        "import sys; from pathlib import Path; from index.pipeline import index_paths; "
+        f"index_paths([Path({str(seeds_copy / (WITHDRAWAL_DOC + '.txt'))!r})], "
+        f"Path({str(folder)!r}), progress=False); "
+        "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    index = NewsIndex.open(folder)
+    chunks = list(index.store.all())
+    title = index.articles()[WITHDRAWAL_DOC].title
+    from rag.documents import searchable_text
+
+    expected = embedder.embed([searchable_text(title, c.text) for c in chunks])
+    for chunk, vector in zip(chunks, expected, strict=True):
+        nearest = index.store.search(vector, k=1)[0]  # torch's vector finds its ONNX twin
+        assert nearest.id == chunk.id
+        assert nearest.distance <= 0.001, "cosine ≥ 0.999 to the ingestion model's vector"
