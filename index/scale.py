@@ -258,6 +258,23 @@ def show(figures: dict[str, Any]) -> None:
         print(f"{name:28} {shown}", flush=True)
 
 
+LABELS = {
+    "ingest_passages_per_s": "pipeline",
+    "bare_model_passages_per_s": "bare model, same passages",
+    "ratio": "pipeline ÷ bare model",
+    "peak_rss_indexing_mib": "indexing (peak)",
+    "serving_rss_mib": "serving (peak)",
+    "disk_bytes_per_passage": "whole index",
+    "chroma_bytes_per_passage": "Chroma store",
+    "ask_p50_ms": "p50",
+    "ask_p95_ms": "p95",
+    "bm25_build_s": "BM25 build",
+    "bm25_load_s": "BM25 load",
+    "cold_rag_ask_s": "cold `rag ask`",
+    "add_one_article_s": "add one article",
+}
+
+
 def draw(curve: list[dict[str, Any]], path: Path) -> None:
     """Each figure against passages (log scale), with issue 12's targets dashed."""
     import matplotlib
@@ -280,13 +297,17 @@ def draw(curve: list[dict[str, Any]], path: Path) -> None:
             y = [p.get(name) for p in curve]
             shown = [(a, b) for a, b in zip(x, y, strict=True) if b is not None]
             (line,) = (
-                axis.plot(*zip(*shown, strict=True), marker="o", label=name) if shown else (None,)
+                axis.plot(*zip(*shown, strict=True), marker="o", label=LABELS.get(name, name))
+                if shown
+                else (None,)
             )
             if line is not None and name in TARGETS:
                 axis.axhline(TARGETS[name], linestyle="--", color=line.get_color(), alpha=0.6)
         if names == ("ratio",):
             axis.axhline(0.95, linestyle="--", color="grey", alpha=0.6)
         axis.set_xscale("log")
+        axis.set_xticks(x, [f"{n / 1000:.{0 if n >= 10_000 else 1}f}k" for n in x])
+        axis.minorticks_off()
         axis.set_title(title)
         axis.set_xlabel("passages indexed")
         axis.grid(alpha=0.3)
