@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rag.errors import ModelNotFoundError
 from rag.imports import exclusive
@@ -107,9 +108,28 @@ class SentenceEmbedder:
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
+        _release_free_memory()
         vectors = np.asarray(vectors, dtype=np.float32)
         # bf16 normalisation leaves norms off by ~0.5%; dot products should be cosines.
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+@cache
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc
+    except (OSError, AttributeError):
+        return None  # not glibc (macOS, musl): nothing to do
+
+
+def _release_free_memory() -> None:
+    """Hand the heap's free pages back to the system after a batch. Each batch's activations
+    have other shapes, and glibc kept the freed ones as fragmented heap: RSS grew from 0.7 to
+    1.5 GB over 2,560 passages, and to 2.8 GB by 25k in a long ingest. Trimming after each
+    batch keeps it at 0.77 GB for the same speed (measured, batches of 256)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 class CachedEmbedder:
