@@ -29,3 +29,70 @@ def test_rare_words_weigh_more() -> None:
 def test_an_empty_index_finds_nothing(tmp_path: Path) -> None:
     LexicalIndex.build([], []).save(tmp_path)
     assert LexicalIndex.load(tmp_path).search("anything", 5) == []
+
+
+def _corpus(count: int) -> tuple[list[str], list[str]]:
+    import random
+
+    pick = random.Random(7)
+    words = [
+        "harbour",
+        "bridge",
+        "cable",
+        "steel",
+        "council",
+        "budget",
+        "election",
+        "senate",
+        "vote",
+        "court",
+        "ruling",
+        "storm",
+        "flood",
+        "river",
+        "mayor",
+        "police",
+        "fire",
+        "school",
+        "teacher",
+        "strike",
+        "union",
+        "wage",
+    ]
+    texts = [" ".join(pick.choice(words) for _ in range(pick.randint(5, 40))) for _ in range(count)]
+    return [f"c{i}" for i in range(count)], texts
+
+
+def test_a_small_change_is_patched_in_and_scores_like_a_rebuild(tmp_path: Path) -> None:
+    ids, texts = _corpus(1000)
+    base = LexicalIndex.build(ids, texts)
+    added = base.additions()
+    new = {"n1": "zebra crossing at the harbour bridge", "n2": "steel strike closes the river"}
+    added.add(list(new), list(new.values()))
+    dropped = {"c3", "c500", "c999"}
+    patched = base.updated(dropped, added)
+    assert patched is not None and patched.patched == 5, "patched, not rebuilt"
+    kept = [(c, t) for c, t in zip(ids, texts, strict=True) if c not in dropped]
+    rebuilt = LexicalIndex.build(
+        [c for c, _ in kept] + list(new), [t for _, t in kept] + list(new.values())
+    )
+    patched.save(tmp_path)
+    for index in (patched, LexicalIndex.load(tmp_path)):
+        assert index.search("zebra", 5) == [("n1", rebuilt.search("zebra", 5)[0][1])]
+        for query in ("harbour bridge", "steel strike river", "court ruling vote", "flood mayor"):
+            got, want = dict(index.search(query, 1000)), dict(rebuilt.search(query, 1000))
+            assert set(got) == set(want) and not set(got) & dropped
+            assert all(abs(got[c] - want[c]) <= 0.02 * want[c] for c in want), "drift ≤ 2%"
+    assert base.search("zebra", 5) == [] and len(base.chunk_ids) == 1000, "the old one unchanged"
+
+
+def test_patches_that_add_up_rebuild_the_matrix() -> None:
+    ids, texts = _corpus(200)
+    index = LexicalIndex.build(ids, texts)
+    for round_ in range(3):
+        added = index.additions()
+        added.add([f"r{round_}-{i}" for i in range(2)], ["harbour strike", "council vote"])
+        index = index.updated(set(), added)
+        assert index is not None
+    assert index.patched == 0, "6 added rows exceed 2% of 206: built whole again"
+    assert len(index.chunk_ids) == 206
