@@ -26,7 +26,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -546,6 +546,9 @@ def _article_info(doc_id: str, chunks: list[StoredChunk]) -> ArticleInfo:
     )
 
 
+_FIELDS = [f.name for f in fields(ArticleInfo)]
+
+
 def _save_derived(
     folder: Path, generation: str, catalog: dict[str, ArticleInfo], lexical: LexicalIndex
 ) -> None:
@@ -555,7 +558,9 @@ def _save_derived(
     document = {
         "format": FORMAT,
         "generation": generation,
-        "articles": [asdict(info) for info in catalog.values()],
+        # Not dataclasses.asdict, which deep-copies every field: 0.5 s of a one-article add
+        # at 4,900 articles, growing with the archive.
+        "articles": [{name: getattr(info, name) for name in _FIELDS} for info in catalog.values()],
     }
     (staging / "catalog.json").write_text(json.dumps(document), encoding="utf-8")
     old = folder.with_name(f"derived.{uuid.uuid4().hex}.old")
