@@ -12,6 +12,7 @@ label for are added: votes and scores ("5-4", "61 to 38") and heights ("6 feet 2
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -70,15 +71,20 @@ def _spans(text: str, doc: Any) -> tuple[Span, ...]:
     for start, end in _noun_phrases(doc):
         if not any(a < end and start < b for a, b in taken):
             spans.append(Span(text[start:end], start, end, "NOUN"))
-    return tuple(replace(s, verb=_verb_before(doc, s.start)) for s in _without_nested(spans))
+    tokens = [(t.idx + len(t.text), t.pos_ == "VERB", t.lower_) for t in doc]
+    ends = [end for end, _, _ in tokens]
+    return tuple(
+        replace(s, verb=_verb_before(tokens, ends, s.start)) for s in _without_nested(spans)
+    )
 
 
-def _verb_before(doc: Any, start: int) -> str:
+def _verb_before(tokens: list[tuple[int, bool, str]], ends: list[int], start: int) -> str:
     """The verb among the few words before character `start` ("starts" in "which starts
-    Saturday", "end" in "is to end by September 11"): the predicate the phrase belongs to."""
-    before = [t for t in doc if t.idx + len(t.text) <= start][-_VERB_REACH:]
-    verbs = [t for t in before if t.pos_ == "VERB"]
-    return verbs[-1].lower_ if verbs else ""
+    Saturday", "end" in "is to end by September 11"): the predicate the phrase belongs to.
+    `tokens`: (end offset, is a verb, lower case) of each word; `ends` their end offsets."""
+    before = tokens[max(0, bisect_right(ends, start) - _VERB_REACH) : bisect_right(ends, start)]
+    verbs = [lower for _, verb, lower in before if verb]
+    return verbs[-1] if verbs else ""
 
 
 _VERB_REACH = 3  # words
