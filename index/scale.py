@@ -318,6 +318,58 @@ def draw(curve: list[dict[str, Any]], path: Path) -> None:
     plt.close(figure)
 
 
+ROWS = (
+    ("passages (articles)", lambda p: f"{p['passages']:,} ({p['articles']:,})"),
+    (
+        "ingestion: pipeline / bare model",
+        lambda p: (
+            f"{p['ingest_passages_per_s']:.0f} / {p['bare_model_passages_per_s']:.0f} "
+            f"passages/s ({p['ratio']:.2f})"
+        ),
+    ),
+    (
+        "  where the step's time went",
+        lambda p: " · ".join(
+            f"{k} {p[f'step_{k}_s']:.0f} s" for k in ("embed", "prepare", "store", "publish")
+        ),
+    ),
+    (
+        "peak RSS indexing / serving",
+        lambda p: (
+            f"{p['peak_rss_indexing_mib'] / 1024:.2f} / {p['serving_rss_mib'] / 1024:.2f} GiB"
+        ),
+    ),
+    (
+        "disk per passage (Chroma)",
+        lambda p: (
+            f"{p['disk_bytes_per_passage'] / 1024:.1f} KiB "
+            f"({p['chroma_bytes_per_passage'] / 1024:.1f})"
+        ),
+    ),
+    ("warm ask p50 / p95", lambda p: f"{p['ask_p50_ms']:.0f} / {p['ask_p95_ms']:.0f} ms"),
+    ("BM25 build / load", lambda p: f"{p['bm25_build_s']:.2f} / {p['bm25_load_s']:.2f} s"),
+    (
+        "open index / cold `rag ask`",
+        lambda p: f"{p['open_index_s']:.2f} / {p['cold_rag_ask_s']:.2f} s",
+    ),
+    (
+        "add one article (`rag index`)",
+        lambda p: (
+            "n/a" if p.get("add_one_article_s") is None else f"{p['add_one_article_s']:.1f} s"
+        ),
+    ),
+)
+
+
+def markdown(curve: list[dict[str, Any]]) -> str:
+    """The curve as a Markdown table, one column per point (for the README)."""
+    lines = ["| | " + " | ".join(f"{p['passages'] / 1000:.0f}k" for p in curve) + " |"]
+    lines.append("| --- |" + " ---: |" * len(curve))
+    for label, cell in ROWS:
+        lines.append(f"| {label} | " + " | ".join(cell(p) for p in curve) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Grow the index and print the curve (or, with --serve, one serving measurement)."""
     parser = argparse.ArgumentParser(
@@ -335,6 +387,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--remeasure", action="store_true", help="serving figures again on the kept copies"
     )
+    parser.add_argument(
+        "--markdown", action="store_true", help="print --json's curve as a Markdown table"
+    )
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
@@ -342,7 +397,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     args.corpus = args.corpus or list(CORPORA)
     args.points = [int(p) for p in args.points.split(",")]
-    if args.remeasure:
+    if args.markdown:
+        print(markdown(json.loads(args.json.read_text(encoding="utf-8"))))
+    elif args.remeasure:
         remeasure(args)
     else:
         grow(args)
