@@ -190,7 +190,12 @@ def index_paths(
             paths, writer.articles, report, progress, settings.max_article_chars
         )
         for article, previous in changed:
-            pending = plan(article, set(previous.chunk_ids) if previous else set(), chunker)
+            try:
+                pending = plan(article, set(previous.chunk_ids) if previous else set(), chunker)
+            except Exception as error:  # noqa: BLE001 - one article's defect must not end a
+                # 20k-article run (a date before year 1 once stopped one at 77%); it is named
+                _not_indexed(report, article, previous, error)
+                continue
             batcher.add(pending)
             report.chunks_kept += len(pending.kept)
         batcher.flush(last=True)
@@ -201,6 +206,18 @@ def index_paths(
     report.stages["publish"] = report.seconds - (written - started)
     report.stages["prepare"] = written - started - report.stages["embed"] - report.stages["store"]
     return report
+
+
+def _not_indexed(
+    report: IndexReport, article: Article, previous: ArticleInfo | None, error: Exception
+) -> None:
+    """Record an article that failed in preparation as failed, not added or updated."""
+    (report.updated if previous else report.added).remove(article.id)
+    reason = (
+        f"article {article.id!r} could not be prepared ({type(error).__name__}: {error}); "
+        "the rest were indexed. Please report this with the article"
+    )
+    report.failed.append(InputError(article.source, reason))
 
 
 def _small_run_embedder(settings: Settings) -> Embedder | None:

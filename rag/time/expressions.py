@@ -225,7 +225,16 @@ Period = tuple[dt.date, dt.date, str]
 
 
 def _resolve(kind: str, words: str, base: dt.date | None, tense: str | None) -> Period | None:
-    """The period `words` name, given their kind of pattern, the base date and the tense."""
+    """The period `words` name, given their kind of pattern, the base date and the tense;
+    None when it falls outside the calendar ("2,100 years ago" in a 2023 article)."""
+    try:
+        return _resolved(kind, words, base, tense)
+    except (ValueError, OverflowError):
+        # A date before year 1 or after 9999 crashed a 14,691-article ingest at 77%.
+        return None
+
+
+def _resolved(kind: str, words: str, base: dt.date | None, tense: str | None) -> Period | None:
     if kind in {"iso", "mdy", "dmy"}:
         day = _parse(words, None, "current_period")
         return (day, day, "day") if day else None
@@ -238,7 +247,7 @@ def _resolve(kind: str, words: str, base: dt.date | None, tense: str | None) -> 
     assert base is not None
     if kind == "range":  # "May 3-7": the first day's year holds for the last
         month_day, last_day = re.split(r"\s*[-–]\s*", words)
-        first = _resolve("md", month_day, base, tense)
+        first = _resolved("md", month_day, base, tense)
         if first is None:
             return None
         try:

@@ -351,3 +351,25 @@ def test_adding_one_article_imports_no_torch_and_stores_the_models_vectors(
         nearest = index.store.search(vector, k=1)[0]  # torch's vector finds its ONNX twin
         assert nearest.id == chunk.id
         assert nearest.distance <= 0.001, "cosine ≥ 0.999 to the ingestion model's vector"
+
+
+def test_an_article_that_fails_in_preparation_is_named_and_the_rest_are_indexed(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.pipeline
+
+    real = index.pipeline.notes_for
+
+    def failing(article):  # type: ignore[no-untyped-def]
+        if article.id == BAJWA_DOC:
+            raise ValueError("year -76 is out of range")
+        return real(article)
+
+    monkeypatch.setattr(index.pipeline, "notes_for", failing)
+    report = index_paths([seeds_copy], tmp_path / "ix", embedder=HashEmbedder(), progress=False)
+    assert report.added == [WITHDRAWAL_DOC]
+    assert len(report.failed) == 1
+    message = str(report.failed[0])
+    assert BAJWA_DOC in message and "year -76 is out of range" in message
+    assert message.startswith(str(seeds_copy / f"{BAJWA_DOC}.txt"))
+    assert _stored_doc_ids(tmp_path / "ix") == {WITHDRAWAL_DOC}
