@@ -361,12 +361,19 @@ ROWS = (
 )
 
 
+def _cell(cell: Any, point: dict[str, Any]) -> str:
+    try:
+        return str(cell(point))
+    except (TypeError, KeyError):
+        return "n/a"  # not measured at this point
+
+
 def markdown(curve: list[dict[str, Any]]) -> str:
     """The curve as a Markdown table, one column per point (for the README)."""
     lines = ["| | " + " | ".join(f"{p['passages'] / 1000:.0f}k" for p in curve) + " |"]
     lines.append("| --- |" + " ---: |" * len(curve))
     for label, cell in ROWS:
-        lines.append(f"| {label} | " + " | ".join(cell(p) for p in curve) + " |")
+        lines.append(f"| {label} | " + " | ".join(_cell(cell, p) for p in curve) + " |")
     return "\n".join(lines)
 
 
