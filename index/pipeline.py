@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -108,16 +109,21 @@ class _Batcher:
         self.stages = report.stages
         self.stages.update(embed=0.0, store=0.0)
 
-    def _embed(self, texts: list[str], embedder: Embedder | None = None) -> np.ndarray:
+    @contextmanager
+    def _timed(self, stage: str) -> Iterator[None]:
         started = time.perf_counter()
-        vectors = (embedder or self.embedder).embed(texts)
-        self.stages["embed"] += time.perf_counter() - started
-        return vectors
+        try:
+            yield
+        finally:
+            self.stages[stage] += time.perf_counter() - started
+
+    def _embed(self, texts: list[str], embedder: Embedder | None = None) -> np.ndarray:
+        with self._timed("embed"):
+            return (embedder or self.embedder).embed(texts)
 
     def _put(self, updates: list[ArticleUpdate]) -> None:
-        started = time.perf_counter()
-        self.writer.put(updates)
-        self.stages["store"] += time.perf_counter() - started
+        with self._timed("store"):
+            self.writer.put(updates)
 
     def add(self, item: Pending) -> None:
         if len(item.new) > EMBED_BATCH:
@@ -136,9 +142,8 @@ class _Batcher:
         for start in range(0, len(item.new), EMBED_BATCH):
             part = item.new[start : start + EMBED_BATCH]
             vectors = self._embed([searchable_text(item.article.title, c.text) for c in part])
-            started = time.perf_counter()
-            self.writer.stage(item.article, part, vectors, size, item.notes)
-            self.stages["store"] += time.perf_counter() - started
+            with self._timed("store"):
+                self.writer.stage(item.article, part, vectors, size, item.notes)
             self.report.chunks_embedded += len(part)
         empty = self.embedder.embed([])
         self._put([ArticleUpdate(item.article, [], empty, item.kept, item.new, item.notes)])

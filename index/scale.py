@@ -70,7 +70,8 @@ def grow(args: argparse.Namespace) -> list[dict[str, Any]]:
     shutil.rmtree(args.keep, ignore_errors=True)
     work.mkdir(parents=True)
     stream = records(tuple(args.corpus))
-    passages, per_article, curve = 0, 12.0, []
+    passages, per_article = 0, 12.0
+    curve: list[dict[str, Any]] = []
     for point in args.points:
         step, step_chunks, step_seconds, stages = (
             0,

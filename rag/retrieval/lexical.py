@@ -104,9 +104,9 @@ class LexicalIndex:
         width = max(len(indptr) - 1, max(vocabulary.values(), default=-1) + 1)
         new_columns, new_rows, tf = [], [], []
         for offset, row in enumerate(new_tokens):
-            ids, counts = np.unique(np.asarray(row, dtype=np.int64), return_counts=True)
-            new_columns.append(ids)
-            new_rows.append(np.full(len(ids), len(kept_tokens) + offset))
+            terms, counts = np.unique(np.asarray(row, dtype=np.int64), return_counts=True)
+            new_columns.append(terms)
+            new_rows.append(np.full(len(terms), len(kept_tokens) + offset))
             tf.append(counts)
         lengths = np.array([len(t) for t in kept_tokens + new_tokens], dtype=np.float64)
         mean_length = float(lengths.mean()) if rows else 1.0
@@ -156,7 +156,8 @@ class LexicalIndex:
         if self.chunk_ids:
             self._retriever.save(str(folder))
             self._tokenizer.save_vocab(str(folder))
-            flat = np.concatenate([np.asarray(r, dtype=np.int32) for r in tokens] or [[]])
+            rows = [np.asarray(r, dtype=np.int32) for r in tokens]
+            flat = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
             lengths = np.array([len(row) for row in tokens], dtype=np.int32)
             np.savez(folder / _TOKENS_FILE, flat=flat, lengths=lengths)
         (folder / _PATCHED_FILE).write_text(json.dumps({"rows": self.patched}), encoding="utf-8")
