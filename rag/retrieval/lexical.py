@@ -110,7 +110,8 @@ class LexicalIndex:
             tf.append(counts)
         lengths = np.array([len(t) for t in kept_tokens + new_tokens], dtype=np.float64)
         mean_length = float(lengths.mean()) if rows else 1.0
-        frequency = np.bincount(columns, minlength=width)
+        frequency = np.bincount(columns, minlength=width)  # kept entries per column
+        ends = np.concatenate([[0], np.cumsum(frequency)])  # where each kept column ends
         if new_tokens:
             cols = np.concatenate(new_columns)
             order = np.argsort(cols, kind="stable")
@@ -121,7 +122,6 @@ class LexicalIndex:
             tfc = _select_tfc_scorer(retriever.method)(
                 counts, lengths[at_rows], mean_length, retriever.k1, retriever.b, retriever.delta
             )
-            ends = np.concatenate([[0], np.cumsum(np.bincount(columns, minlength=width))])
             data = np.insert(data, ends[cols + 1], (idf * tfc).astype(data.dtype))
             indices = np.insert(indices, ends[cols + 1], at_rows.astype(indices.dtype))
         indptr = np.concatenate([[0], np.cumsum(frequency)]).astype(scores["indptr"].dtype)
