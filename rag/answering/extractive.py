@@ -1,9 +1,13 @@
 """The default answerer: quote the sentences that answer the question, or abstain.
 
-No LLM and no network. Each candidate sentence of the retrieved passages is scored by
-meaning (embedding similarity to the question), by coverage of the question's content words,
-and by whether it holds the kind of answer asked for (a date for "when", a number for "how
-many"); the best one or two become the answer, each cited, or the answer abstains.
+No LLM and no network. For a question for one fact, every candidate phrase of the best
+sentences is scored by the fitted span model (rag.answering.short) and the likeliest is
+stated first, with the sentence that holds it. Otherwise each candidate sentence is scored
+by meaning (embedding similarity to the question), by coverage of the question's content
+words, and by whether it holds the kind of answer asked for (a date for "when", a number for
+"how many"); the best one or two become the answer, each cited. Either way the draft is
+judged by the fitted confidence model (rag.answering.confidence): its chance of being right
+is the answer's confidence, and below the model's threshold the answerer abstains.
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from rag.answering.confidence import ConfidenceModel, Signals, shipped_confidence
 from rag.answering.expectation import Expectation, expectation, names_a_kind
 from rag.answering.short import (
     QuestionWords,
     SentenceView,
     SpanModel,
+    asked_class,
     is_answer_phrase,
     of_the_asked_event,
     phrase,
@@ -46,7 +52,8 @@ MIN_COVERAGE, PARAPHRASE = 0.5, 0.6
 OFF_TOPIC = 0.5
 SHORTLIST = 8  # sentences embedded per question: the cost of the answer stage (see below)
 NEIGHBOURS = 4  # the sentence after each of the best few by coverage joins the shortlist
-ABSTAIN_BELOW = 0.5
+ABSTAIN_BELOW = 0.5  # a sentence scoring less does not answer (see `answering` below)
+MAX_LEAD = 5.0  # a lone phrase's lead over a runner-up it does not have
 SECOND_SENTENCE_RATIO = 0.92
 MIN_WORDS = 5
 # SHORTLIST measured on the 489 RealTimeQA dev questions: with 16, 10 and 8 sentences, 133
@@ -97,11 +104,16 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
 
 
 def _quotable(text: str) -> bool:
-    # Headings and captions ("Key role in talks") are not claims worth quoting.
+    # Headings and captions ("Key role in talks") are not claims worth quoting, and a
+    # question states nothing: quiz pages repeat the very question asked, word for word.
     words = len(text.split())
-    if words < MIN_WORDS or addresses_a_model(text):
+    if words < MIN_WORDS or addresses_a_model(text) or _is_question(text):
         return False
     return text.rstrip().endswith(_SENTENCE_END) or words >= 12
+
+
+def _is_question(text: str) -> bool:
+    return text.rstrip().rstrip("\"”'’)").endswith("?")
 
 
 @dataclass(frozen=True)
@@ -126,10 +138,12 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         term_weights: TermWeights | None = None,
         model: SpanModel | None = None,
+        confidence: ConfidenceModel | None = None,
     ) -> None:
         self.embedder = embedder
         self.term_weights = term_weights or (lambda stems: dict.fromkeys(stems, 1.0))
         self.model = model or shipped_model()
+        self.confidence = confidence or shipped_confidence()
 
     def ranked(self, question: str, passages: Sequence[Passage]) -> list[tuple[Candidate, float]]:
         """The shortlisted sentences of `passages` with their scores, best first."""
@@ -137,23 +151,47 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         """The fact asked for with the sentence that states it, the best one or two
-        sentences for a question that asks for no single fact, or an abstention."""
+        sentences for a question that asks for no single fact, or an abstention when the
+        draft answer is more likely wrong than the confidence model allows."""
+        draft, signals = self.draft(question, passages)
+        if draft is None:
+            return abstention(question, passages, 0.0)
+        if not signals.factoid:
+            # Why/how questions are too few in the news quizzes the confidence model is
+            # fitted on (1 in 20): their best sentence's score decides, as it always has.
+            chance = sentence_confidence(signals.sentence)
+            if signals.sentence < ABSTAIN_BELOW:
+                return abstention(question, passages, chance)
+            return replace(draft, confidence=chance)
+        chance = self.confidence.chance(signals)
+        if chance < self.confidence.threshold:
+            return abstention(question, passages, chance)
+        return replace(draft, confidence=chance)
+
+    def draft(self, question: str, passages: Sequence[Passage]) -> tuple[Answer | None, Signals]:
+        """The answer this answerer would give if it never abstained (None: nothing in the
+        passages is quotable), and the signals its confidence is judged by."""
         expect = expectation(question)
         read = _without_head(read_question(question), expect)
         every = candidates(passages)
-        found: list[Phrase] = []
-        if expect.kind is not None:
-            found = self._phrases(expect, read, every)
-            pick, chance = self._best(found)
-            if pick is not None and chance >= self.model.threshold:
-                return short_answer(question, pick, chance, passages)
-            # No phrase is likely enough on its own: the sentence ranking decides below.
-        ranked = self._rank(read, every)
-        if not ranked:
-            return abstention(question, passages, 0.0)
+        if not every:
+            return None, Signals(factoid=expect.kind is not None)
+        found = self._phrases(expect, read, every) if expect.kind is not None else []
+        pick, chance, lead = self._best(found)
+        ranked, meaning = self._ranking(read, every)
         best = ranked[0][1]
-        if best < ABSTAIN_BELOW:
-            return abstention(question, passages, confidence(best))
+        signals = Signals(
+            phrase=chance,
+            lead=lead,
+            sentence=best,
+            coverage=float(self._coverage(read, every).max()),
+            meaning=meaning,
+            missing=self._missing(read, passages),
+            factoid=expect.kind is not None,
+        )
+        if pick is not None and chance >= self.model.threshold:
+            return short_answer(question, pick, chance, passages), replace(signals, short=True)
+        # No phrase is likely enough on its own: the sentence ranking decides.
         chosen = [ranked[0][0]]
         # The lead says "spoke with Pakistan's top military official"; the next sentence
         # names him. News spreads one answer over two sentences often enough.
@@ -180,17 +218,18 @@ class ExtractiveAnswerer:
         ]
         if stated:
             pick = stated[int(np.argmax(self.model.logits(np.array([p.features for p in stated]))))]
-            if follow_on is not None and _key(pick.sentence) == _key(follow_on):
-                return short_answer(question, pick, confidence(best), passages, chosen[0])
-            conf = confidence(answering[_key(pick.sentence)])
-            return short_answer(question, pick, conf, passages)
+            follows = follow_on is not None and _key(pick.sentence) == _key(follow_on)
+            lead_in = chosen[0] if follows else None
+            return short_answer(question, pick, chance, passages, lead_in), replace(
+                signals, short=True
+            )
         if follow_on is not None:
-            return cited_answer(question, [chosen[0], follow_on], passages, confidence(best))
+            return cited_answer(question, [chosen[0], follow_on], passages, chance), signals
         if len(ranked) > 1 and ranked[1][1] >= best * SECOND_SENTENCE_RATIO:
             chosen.append(ranked[1][0])
             if chosen[0].passage.doc_id == chosen[1].passage.doc_id:
                 chosen.sort(key=lambda c: c.start)  # same article: read in its order
-        return cited_answer(question, chosen, passages, confidence(best))
+        return cited_answer(question, chosen, passages, chance), signals
 
     def phrases(self, question: str, passages: Sequence[Passage]) -> list[Phrase]:
         """Every candidate short answer in the shortlisted sentences, with its features."""
@@ -200,13 +239,18 @@ class ExtractiveAnswerer:
         self, question: str, passages: Sequence[Passage]
     ) -> tuple[Phrase | None, float]:
         """The likeliest short answer and its chance of being right (None: no candidate)."""
-        return self._best(self.phrases(question, passages))
+        pick, chance, _ = self._best(self.phrases(question, passages))
+        return pick, chance
 
-    def _best(self, found: list[Phrase]) -> tuple[Phrase | None, float]:
+    def _best(self, found: list[Phrase]) -> tuple[Phrase | None, float, float]:
+        """The likeliest phrase, its chance, and its score's lead over the runner-up."""
         if not found:
-            return None, 0.0
-        top, chance = self.model.best(np.array([p.features for p in found]))
-        return found[top], chance
+            return None, 0.0, 0.0
+        features = np.array([p.features for p in found])
+        top, chance = self.model.best(features)
+        logits = np.sort(self.model.logits(features))[::-1]
+        lead = float(logits[0] - logits[1]) if len(logits) > 1 else MAX_LEAD
+        return found[top], chance, min(lead, MAX_LEAD)
 
     def _phrases(self, expect: Expectation, read: Question, every: list[Candidate]) -> list[Phrase]:
         if not every:
@@ -223,6 +267,7 @@ class ExtractiveAnswerer:
         found = []
         every_spans = spans_of([c.text for c in pool])
         mentions = Counter(span.text.lower() for spans in every_spans for span in spans)
+        is_a = self._is_a(expect, every_spans)
         for i, (candidate, spans) in enumerate(zip(pool, every_spans, strict=True)):
             view = SentenceView(
                 candidate.text,
@@ -245,20 +290,49 @@ class ExtractiveAnswerer:
                     best_coverage,
                     support,
                     mentions[span.text.lower()],
+                    is_a.get(span.text, 0.0),
                 )
                 found.append(Phrase(candidate, span, phrase(candidate.text, span), features))
         return found
 
+    def _is_a(self, expect: Expectation, every_spans: list[tuple[Span, ...]]) -> dict[str, float]:
+        """How much each phrase reads like the class asked for ("Ford" and "an automaker"):
+        cosine similarity of the embeddings, for a question whose answer has a class."""
+        named = asked_class(expect)
+        if named is None:
+            return {}
+        texts = list(dict.fromkeys(s.text for spans in every_spans for s in spans))
+        if not texts:
+            return {}
+        vectors = self.embedder.embed([named, *texts])
+        return dict(zip(texts, (vectors[1:] @ vectors[0]).tolist(), strict=True))
+
     def _rank(self, read: Question, every: list[Candidate]) -> list[tuple[Candidate, float]]:
-        if not every:
-            return []
+        return self._ranking(read, every)[0] if every else []
+
+    def _ranking(
+        self, read: Question, every: list[Candidate]
+    ) -> tuple[list[tuple[Candidate, float]], float]:
+        """The shortlisted sentences with their scores, best first, and the best meaning."""
         coverage = self._coverage(read, every)
         keep = _shortlist(coverage, every)
         pool = [every[i] for i in keep]
-        scores = self._score(read, pool, coverage[keep])
-        return [(pool[i], float(scores[i])) for i in np.argsort(-scores)]
+        scores, meaning = self._score(read, pool, coverage[keep])
+        ranked = [(pool[i], float(scores[i])) for i in np.argsort(-scores)]
+        return ranked, float(meaning.max())
 
-    def _score(self, question: Question, pool: list[Candidate], coverage: np.ndarray) -> np.ndarray:
+    def _missing(self, read: Question, passages: Sequence[Passage]) -> float:
+        """Share of the question's term weight that no passage contains."""
+        weights = self.term_weights(read.terms)
+        total = sum(weights.values())
+        if not total:
+            return 0.0
+        present = set().union(*(terms(p.text) for p in passages))
+        return sum(w for stem, w in weights.items() if stem not in present) / total
+
+    def _score(
+        self, question: Question, pool: list[Candidate], coverage: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         vectors = self.embedder.embed([question.text] + [c.text for c in pool])
         meaning = vectors[1:] @ vectors[0]
         rank = np.array([1.0 / (1 + c.passage_rank) for c in pool])
@@ -268,7 +342,7 @@ class ExtractiveAnswerer:
         if question.kind is not None:
             match = np.array([question.expects(c.text) for c in pool])
             score = np.where(match, score + KIND_BONUS, score * WRONG_KIND[question.kind])
-        return score
+        return score, meaning
 
     def _coverage(self, question: Question, pool: list[Candidate]) -> np.ndarray:
         """Share of the question's term weight that each sentence contains."""
@@ -329,8 +403,9 @@ def _texts_by_doc(every: Sequence[Candidate]) -> dict[str, str]:
     return {doc: "\n".join(parts) for doc, parts in texts.items()}
 
 
-def confidence(score: float) -> float:
-    """Map a sentence score to [0, 1]; 0.5 sits at the abstention threshold."""
+def sentence_confidence(score: float) -> float:
+    """A sentence score in [0, 1], 0.5 at the score below which a sentence does not answer
+    (set by hand on the seed questions; the confidence model judges factoid answers)."""
     return 1 / (1 + math.exp(-15 * (score - ABSTAIN_BELOW)))
 
 

@@ -46,6 +46,7 @@ FEATURES = (
     "context",  # share of the 4 words either side of the phrase that the question has
     "mentions",  # log(1 + times the same phrase is a candidate among the passages)
     "cloze_lead",  # the words before a quiz's blank ("…highest hike since:") precede it
+    "is_a",  # the phrase's embedding similarity to the class asked for ("an insect")
 )
 _WORD = re.compile(r"[\w'’]+")
 _DATE_LEAD = re.compile(r"\b(by|until|before|after|since|through)\s+$", re.IGNORECASE)
@@ -180,6 +181,7 @@ def span_features(
     best_coverage: float,
     supporting_docs: int,
     mentions: int,
+    is_a: float = 0.0,
 ) -> list[float]:
     """The FEATURES of `span` in `sentence`, in order."""
     span_words = words(span.text)
@@ -205,7 +207,35 @@ def span_features(
         sum(w in question_words for w in before[-4:] + after[:4]) / 4,
         math.log1p(mentions),
         float(bool(question_words.lead) and question_words.lead[-1] in before[-3:]),
+        is_a,
     ]
+
+
+# What a question asks for, in words an embedding can compare a phrase with, when it names
+# no class of its own ("Who…?" rather than "Which automaker…?"). Amounts and dates have none:
+# "$48.5 million" is not more like "an amount" than "$250,000" is.
+_KIND_WORDS = {
+    "person": "a person",
+    "who": "a person",
+    "org": "a company or organisation",
+    "place": "a place, city or country",
+    "nationality": "a country or nationality",
+    "title": "the title of a show, book, film or song",
+    "event": "an event",
+    "product": "a product",
+    "law": "a law",
+}
+_NO_CLASS = frozenset({"date", "number", "money", "percent", "quantity"})
+
+
+def asked_class(expect: Expectation) -> str | None:
+    """The class a phrase should belong to, as words: "an automaker" for "Which automaker…",
+    "a person" for "Who…"; None for amounts, dates and questions for no single fact."""
+    if expect.kind is None or expect.kind in _NO_CLASS:
+        return None
+    if expect.head and expect.head not in ("name", "names", "title"):
+        return f"{'an' if expect.head[0] in 'aeiou' else 'a'} {expect.head}"
+    return _KIND_WORDS.get(expect.kind)
 
 
 def of_the_asked_event(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rag.embedder import SentenceEmbedder
+
 
 def test_a_date_of_another_event_in_the_sentence_gives_way_to_the_one_asked_about() -> None:
     from rag.answering.expectation import expectation
@@ -18,3 +20,35 @@ def test_a_date_of_another_event_in_the_sentence_gives_way_to_the_one_asked_abou
     assert dates("When does the withdrawal start?") == ["Saturday"]
     assert dates("When does the withdrawal end?") == ["September 11"]
     assert dates("When is the withdrawal?") == ["Saturday", "September 11"], "no verb: both stay"
+
+
+def test_the_class_asked_for_is_put_in_words_only_when_there_is_one() -> None:
+    from rag.answering.expectation import expectation
+    from rag.answering.short import asked_class
+
+    assert asked_class(expectation("Which automaker recalled 2.9 million vehicles?")) == (
+        "an automaker"
+    )
+    assert asked_class(expectation("Which insect can legally be considered a fish?")) == (
+        "an insect"
+    )
+    assert asked_class(expectation("Who designed the library?")) == "a person"
+    assert asked_class(expectation("When does the withdrawal end?")) is None
+    assert asked_class(expectation("How much will the library cost?")) is None
+    assert asked_class(expectation("Why did the talks stall?")) is None
+
+
+def test_a_phrase_of_the_class_asked_for_reads_more_like_it(embedder: SentenceEmbedder) -> None:
+    from rag.answering.expectation import expectation
+    from rag.answering.extractive import ExtractiveAnswerer
+    from rag.answering.spans import Span
+
+    sentence = "Ford told NHTSA on Tuesday that it is recalling the vehicles."
+    spans = tuple(
+        Span(text, sentence.index(text), sentence.index(text) + len(text), label)
+        for text, label in [("Ford", "ORG"), ("NHTSA", "ORG"), ("Tuesday", "DATE")]
+    )
+    answerer = ExtractiveAnswerer(embedder)
+    is_a = answerer._is_a(expectation("Which automaker recalled the vehicles?"), [spans])
+    assert is_a["Ford"] > is_a["NHTSA"] and is_a["Ford"] > is_a["Tuesday"]
+    assert answerer._is_a(expectation("When were the vehicles recalled?"), [spans]) == {}

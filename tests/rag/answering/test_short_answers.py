@@ -9,6 +9,8 @@ import pytest
 
 from index.pipeline import index_paths
 from rag import Assistant, Settings
+from rag.answering.confidence import Signals
+from rag.answers import Answer
 from rag.embedder import SentenceEmbedder
 from rag.store.news_index import NewsIndex
 from tests.conftest import SEEDS, WITHDRAWAL_DOC
@@ -109,3 +111,20 @@ def test_a_question_for_no_single_fact_gets_sentences_without_a_short_answer(
 def test_the_short_answer_is_in_the_json(assistant: Assistant, tmp_path: Path) -> None:
     answer = assistant.ask("When does the withdrawal end?")
     assert answer.to_dict()["short"] == answer.short
+
+
+def test_the_draft_of_a_question_the_article_does_not_answer_says_what_is_missing(
+    library: Assistant,
+) -> None:
+    def draft(question: str) -> tuple[Answer | None, Signals]:
+        passages = library.retriever.retrieve(question, 5).passages
+        return library.extractive.draft(question, passages)
+
+    answered, signals = draft("How much will the library cost?")
+    assert answered is not None and answered.short is not None and signals.short
+    assert signals.missing == 0.0 and signals.factoid
+    _, unanswerable = draft("Who is the mayor of Springfield?")
+    assert unanswerable.missing > 0.0  # no passage says "mayor"
+    assert library.extractive.confidence.chance(
+        unanswerable
+    ) < library.extractive.confidence.chance(signals)
