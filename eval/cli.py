@@ -12,6 +12,7 @@ unchanged corpus costs a re-read), and `bench` reuses index.benchmark's measurem
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -53,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--corpus", type=Path, metavar="PATH", help="index this corpus first")
     fit.add_argument("--index", type=Path, metavar="DIR", help="index folder (as for run)")
     fit.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds")
+    fit.add_argument(
+        "--before",
+        type=dt.date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="fit both answer models on the questions asked before this day and report on "
+        "the rest (instead of --folds)",
+    )
     fit.add_argument("--out", type=Path, metavar="DIR", help=f"default {ARTIFACTS}/<dataset>-cv/")
     fit.add_argument(
         "--save", action="store_true", help="fit on everything and write the shipped model"
@@ -150,8 +158,14 @@ def fit_model(args: argparse.Namespace) -> int:
     experiment = Experiment(settings, dataset, corpus=args.corpus, progress=not args.quiet)
     if args.corpus:
         print(_index_corpus(experiment, args.corpus, not args.quiet))
-    out = args.out or ARTIFACTS / f"{args.dataset.stem}-cv"
-    summary = cross_validated_run(experiment, out, args.folds, args.save)
+    if args.before is not None:
+        from eval.held_out import held_out_run
+
+        out = args.out or ARTIFACTS / f"{args.dataset.stem}-from-{args.before}"
+        summary = held_out_run(experiment, out, args.before, args.save)
+    else:
+        out = args.out or ARTIFACTS / f"{args.dataset.stem}-cv"
+        summary = cross_validated_run(experiment, out, args.folds, args.save)
     print(table(summary))
     print(f"→ {out}/summary.json, report.md, results.jsonl, *.png")
     return 0

@@ -24,11 +24,16 @@ import numpy as np
 
 from eval import metrics
 from eval.dataset import Item
+from rag.answering.confidence import SIGNALS, ConfidenceModel, Signals
 from rag.answering.short import FEATURES, SpanModel
 from rag.assistant import Assistant
 from rag.conversation import standalone_question
 
 C = 1.0  # inverse regularisation strength of the logistic regression
+# An abstention should be right this often (issue 10: abstention precision ≥ 0.8); the
+# threshold abstains as often as that allows.
+ABSTAIN_PRECISION = 0.8
+MIN_ABSTENTIONS = 20  # the first few lowest chances alone say nothing about a precision
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,68 @@ def fit(rows: Sequence[Rows], about: str = "") -> SpanModel:
     weights = tuple(float(w) for w in regression.coef_[0])
     model = SpanModel(weights, float(regression.intercept_[0]), 0.5, about)
     return replace(model, calibration=calibrate(model, rows))
+
+
+def collect_drafts(
+    assistant: Assistant, items: Sequence[Item], progress: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The confidence signals of each item's draft answer, whether that draft is right (an
+    unanswerable item's never is), and whether the item is answerable; retrieved as `collect`
+    retrieves."""
+    from tqdm import tqdm
+
+    from rag.time.dates import parse_as_of
+
+    signals, right, answerable = [], [], []
+    for item in tqdm(items, desc="Drafts", unit=" questions", disable=not progress):
+        resolved, query = standalone_question(item.question, [])
+        passages = assistant.retriever.retrieve(
+            query, assistant.settings.top_k, parse_as_of(item.asked_on)
+        ).passages
+        draft, found = assistant.extractive.draft(resolved, passages)
+        claim = "" if draft is None else draft.short or metrics.strip_citations(draft.text)
+        signals.append(found.vector())
+        answerable.append(item.answerable)
+        right.append(
+            float(item.answerable and metrics.answer_correct(claim, item.answers, item.choices))
+        )
+    return np.array(signals).reshape(-1, len(SIGNALS)), np.array(right), np.array(answerable)
+
+
+def fit_confidence(
+    signals: np.ndarray, right: np.ndarray, answerable: np.ndarray, about: str = ""
+) -> ConfidenceModel:
+    """P(a draft is right) from its signals, for questions for one fact, and the chance below
+    which the answerer abstains: the highest at which its abstentions, on the questions fitted
+    on, are still ABSTAIN_PRECISION unanswerable.
+
+    An even chance is no threshold here: most drafts are more likely wrong than right (a
+    quarter are right on the 2023–2024 weeks), and abstaining on all of them would give up
+    every answer that a reader can still check against its quote."""
+    from sklearn.linear_model import LogisticRegression
+
+    # Only questions for one fact: the answerer judges the others by their sentence score.
+    factoid = signals[:, SIGNALS.index("factoid")] == 1.0
+    signals, right, answerable = signals[factoid], right[factoid], answerable[factoid]
+    regression = LogisticRegression(C=C, max_iter=2000).fit(signals, right)
+    model = ConfidenceModel(
+        tuple(float(w) for w in regression.coef_[0]), float(regression.intercept_[0]), 0.5, about
+    )
+    chances = np.array([model.chance(Signals(*row)) for row in signals])
+    return replace(model, threshold=abstention_threshold(chances, ~answerable.astype(bool)))
+
+
+def abstention_threshold(chances: np.ndarray, unanswerable: np.ndarray) -> float:
+    """The highest threshold whose abstentions (chance below it) are at least
+    ABSTAIN_PRECISION unanswerable, over at least MIN_ABSTENTIONS questions (0: none is)."""
+    order = np.argsort(chances, kind="stable")
+    precision = np.cumsum(unanswerable[order]) / np.arange(1, len(order) + 1)
+    fine = np.flatnonzero(precision[MIN_ABSTENTIONS - 1 :] >= ABSTAIN_PRECISION)
+    if not len(fine):
+        return 0.0
+    last = int(fine[-1]) + MIN_ABSTENTIONS - 1  # abstain on order[: last + 1]
+    above = chances[order[last + 1]] if last + 1 < len(order) else 1.0
+    return float((chances[order[last]] + above) / 2)
 
 
 def calibrate(model: SpanModel, rows: Sequence[Rows]) -> tuple[float, float, float]:

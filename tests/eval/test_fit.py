@@ -1,0 +1,59 @@
+"""Fitting the confidence model: calibrated chances, and the abstention threshold."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from eval.fit import ABSTAIN_PRECISION, MIN_ABSTENTIONS, abstention_threshold, fit_confidence
+from rag.answering.confidence import SIGNALS, Signals
+
+
+def _drafts(n: int = 600, seed: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Drafts whose phrase chance says how often they are right; a third unanswerable."""
+    rng = np.random.default_rng(seed)
+    answerable = rng.random(n) > 1 / 3
+    phrase = np.where(answerable, rng.beta(3, 2, n), rng.beta(1, 4, n))
+    right = answerable & (rng.random(n) < phrase)
+    signals = np.zeros((n, len(SIGNALS)))
+    signals[:, SIGNALS.index("phrase")] = phrase
+    signals[:, SIGNALS.index("factoid")] = 1.0
+    return signals, right.astype(float), answerable
+
+
+def test_the_threshold_abstains_as_often_as_the_precision_asked_for_allows() -> None:
+    signals, right, answerable = _drafts()
+    model = fit_confidence(signals, right, answerable)
+    chances = np.array([model.chance(Signals(*row)) for row in signals])
+    abstained = chances < model.threshold
+    assert abstained.sum() >= MIN_ABSTENTIONS
+    assert (~answerable[abstained]).mean() >= ABSTAIN_PRECISION
+    assert abstained[~answerable].mean() > abstained[answerable].mean()
+
+
+def test_the_threshold_stops_where_abstaining_more_would_be_wrong_too_often() -> None:
+    # 40 unanswerable lowest, then answerable and unanswerable alternating: precision stays
+    # ≥ 0.8 up to 66 abstentions (53 of 66 unanswerable, 0.803) and never reaches it again.
+    unanswerable = np.array([True] * 40 + [False, True] * 30)
+    chances = np.linspace(0.01, 0.99, len(unanswerable))
+    threshold = abstention_threshold(chances, unanswerable)
+    assert (chances < threshold).sum() == 66
+    assert abstention_threshold(chances, np.zeros(len(chances), dtype=bool)) == 0.0
+
+
+def test_the_chance_is_calibrated_on_the_drafts_it_was_fitted_on() -> None:
+    signals, right, answerable = _drafts(4000)
+    model = fit_confidence(signals, right, answerable)
+    chances = np.array([model.chance(Signals(*row)) for row in signals])
+    for low, high in [(0.0, 0.3), (0.3, 0.6), (0.6, 1.0)]:
+        inside = (chances >= low) & (chances < high)
+        assert right[inside].mean() == pytest.approx(chances[inside].mean(), abs=0.05)
+
+
+def test_questions_are_split_by_the_day_they_were_asked() -> None:
+    from eval.held_out import _asked
+
+    assert _asked("2025-01-06") >= dt.date(2025, 1, 1) > _asked("2024-12-30")
+    assert _asked(None) < dt.date(1900, 1, 1)  # a line without asked_on is never held out
