@@ -14,11 +14,12 @@ Fitted by `python -m eval fit` on questions other than the ones it is reported o
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import astuple, dataclass, fields
 from functools import cache
 from pathlib import Path
+
+from rag.answering.weights import load_weights, save_weights
 
 CONFIDENCE_FILE = Path(__file__).with_name("confidence_model.json")
 
@@ -60,19 +61,13 @@ class ConfidenceModel:
 
     def save(self, path: Path = CONFIDENCE_FILE) -> None:
         """Write the model as JSON, signal names beside their weights."""
-        record = {
-            "signals": dict(zip(SIGNALS, self.weights, strict=True)),
-            "bias": self.bias,
-            "threshold": self.threshold,
-            "about": self.about,
-        }
-        path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        extra = {"bias": self.bias, "threshold": self.threshold, "about": self.about}
+        save_weights(path, "signals", SIGNALS, self.weights, **extra)
 
     @classmethod
     def load(cls, path: Path = CONFIDENCE_FILE) -> ConfidenceModel:
         """The model saved at `path` (default: the one shipped with the package)."""
-        record = json.loads(path.read_text(encoding="utf-8"))
-        weights = tuple(float(record["signals"].get(name, 0.0)) for name in SIGNALS)
+        weights, record = load_weights(path, "signals", SIGNALS)
         return cls(weights, float(record["bias"]), float(record["threshold"]), record["about"])
 
 

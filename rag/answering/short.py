@@ -13,7 +13,6 @@ loses to the one after it that does.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ import numpy as np
 
 from rag.answering.expectation import Expectation
 from rag.answering.spans import Span
+from rag.answering.weights import load_weights, save_weights
 
 MODEL_FILE = Path(__file__).with_name("span_model.json")
 FEATURES = (
@@ -83,20 +83,21 @@ class SpanModel:
 
     def save(self, path: Path) -> None:
         """Write the model as JSON, feature names beside their weights."""
-        record = {
-            "features": dict(zip(FEATURES, self.weights, strict=True)),
-            "bias": self.bias,
-            "threshold": self.threshold,
-            "calibration": list(self.calibration),
-            "about": self.about,
-        }
-        path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        save_weights(
+            path,
+            "features",
+            FEATURES,
+            self.weights,
+            bias=self.bias,
+            threshold=self.threshold,
+            calibration=list(self.calibration),
+            about=self.about,
+        )
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> SpanModel:
         """The model saved at `path` (default: the one shipped with the package)."""
-        record = json.loads(path.read_text(encoding="utf-8"))
-        weights = tuple(float(record["features"].get(name, 0.0)) for name in FEATURES)
+        weights, record = load_weights(path, "features", FEATURES)
         calibration = tuple(float(v) for v in record.get("calibration", (1.0, 0.0, 0.0)))
         return cls(
             weights,
