@@ -121,8 +121,8 @@ def fit_confidence(
     which the answerer abstains: the highest at which its abstentions, on the questions fitted
     on, are still ABSTAIN_PRECISION unanswerable.
 
-    An even chance is no threshold here: most drafts are more likely wrong than right (a
-    quarter are right on the 2023–2024 weeks), and abstaining on all of them would give up
+    An even chance is no threshold here: most drafts are more likely wrong than right (one
+    in eight is right on the 2023–2024 weeks), and abstaining on all of them would give up
     every answer that a reader can still check against its quote."""
     from sklearn.linear_model import LogisticRegression
 
