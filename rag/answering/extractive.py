@@ -7,7 +7,8 @@ by meaning (embedding similarity to the question), by coverage of the question's
 words, and by whether it holds the kind of answer asked for (a date for "when", a number for
 "how many"); the best one or two become the answer, each cited. Either way the draft is
 judged by the fitted confidence model (rag.answering.confidence): its chance of being right
-is the answer's confidence, and below the model's threshold the answerer abstains.
+is the answer's confidence, and the answerer abstains when that chance is below the model's
+threshold and no sentence scores ABSTAIN_BELOW on the question either.
 """
 
 from __future__ import annotations
