@@ -54,7 +54,7 @@ OFF_TOPIC = 0.5
 SHORTLIST = 8  # sentences embedded per question: the cost of the answer stage (see below)
 NEIGHBOURS = 4  # the sentence after each of the best few by coverage joins the shortlist
 ABSTAIN_BELOW = 0.5  # a sentence scoring less does not answer (see `answering` below)
-MAX_LEAD = 5.0  # a lone phrase's lead over a runner-up it does not have
+MAX_LEAD = 5.0  # a phrase's lead over the runner-up, as a confidence signal, is capped here
 SECOND_SENTENCE_RATIO = 0.92
 MIN_WORDS = 5
 # SHORTLIST measured on the 489 RealTimeQA dev questions: with 16, 10 and 8 sentences, 133
@@ -182,15 +182,16 @@ class ExtractiveAnswerer:
         every = candidates(passages)
         if not every:
             return None, Signals(factoid=expect.kind is not None)
-        found = self._phrases(expect, read, every) if expect.kind is not None else []
+        coverage = self._coverage(read, every)
+        found = self._phrases(expect, read, every, coverage) if expect.kind is not None else []
         pick, chance, lead = self._best(found)
-        ranked, meaning = self._ranking(read, every)
+        ranked, meaning = self._ranking(read, every, coverage)
         best = ranked[0][1]
         signals = Signals(
             phrase=chance,
             lead=lead,
             sentence=best,
-            coverage=float(self._coverage(read, every).max()),
+            coverage=float(coverage.max()),
             meaning=meaning,
             missing=self._missing(read, passages),
             factoid=expect.kind is not None,
@@ -239,7 +240,8 @@ class ExtractiveAnswerer:
 
     def phrases(self, question: str, passages: Sequence[Passage]) -> list[Phrase]:
         """Every candidate short answer in the shortlisted sentences, with its features."""
-        return self._phrases(expectation(question), read_question(question), candidates(passages))
+        read, every = read_question(question), candidates(passages)
+        return self._phrases(expectation(question), read, every, self._coverage(read, every))
 
     def best_phrase(
         self, question: str, passages: Sequence[Passage]
@@ -252,16 +254,15 @@ class ExtractiveAnswerer:
         """The likeliest phrase, its chance, and its score's lead over the runner-up."""
         if not found:
             return None, 0.0, 0.0
-        features = np.array([p.features for p in found])
-        top, chance = self.model.best(features)
-        logits = np.sort(self.model.logits(features))[::-1]
-        lead = float(logits[0] - logits[1]) if len(logits) > 1 else MAX_LEAD
+        top, chance, lead = self.model.best(np.array([p.features for p in found]))
         return found[top], chance, min(lead, MAX_LEAD)
 
-    def _phrases(self, expect: Expectation, read: Question, every: list[Candidate]) -> list[Phrase]:
+    def _phrases(
+        self, expect: Expectation, read: Question, every: list[Candidate], coverage: np.ndarray
+    ) -> list[Phrase]:
+        """`coverage`: the `_coverage` of each of `every`."""
         if not every:
             return []
-        coverage = self._coverage(read, every)
         keep = _with_neighbours(_shortlist(coverage, every), every)
         pool = [every[i] for i in keep]
         vectors = self.embedder.embed([read.text] + [c.text for c in pool])
@@ -314,13 +315,13 @@ class ExtractiveAnswerer:
         return dict(zip(texts, (vectors[1:] @ vectors[0]).tolist(), strict=True))
 
     def _rank(self, read: Question, every: list[Candidate]) -> list[tuple[Candidate, float]]:
-        return self._ranking(read, every)[0] if every else []
+        return self._ranking(read, every, self._coverage(read, every))[0] if every else []
 
     def _ranking(
-        self, read: Question, every: list[Candidate]
+        self, read: Question, every: list[Candidate], coverage: np.ndarray
     ) -> tuple[list[tuple[Candidate, float]], float]:
-        """The shortlisted sentences with their scores, best first, and the best meaning."""
-        coverage = self._coverage(read, every)
+        """The shortlisted sentences with their scores, best first, and the best meaning;
+        `coverage`: the `_coverage` of each of `every`."""
         keep = _shortlist(coverage, every)
         pool = [every[i] for i in keep]
         scores, meaning = self._score(read, pool, coverage[keep])

@@ -27,6 +27,7 @@ from rag.answering.spans import Span
 from rag.answering.weights import load_weights, save_weights
 
 MODEL_FILE = Path(__file__).with_name("span_model.json")
+LONE_LEAD = 5.0  # the lead of a phrase with no runner-up
 FEATURES = (
     "label_match",  # the phrase has a label of the kind asked for
     "person_for_who",  # "who" asked and the phrase is a person
@@ -72,14 +73,19 @@ class SpanModel:
         """The phrase scores before the logistic."""
         return features @ np.asarray(self.weights) + self.bias
 
-    def best(self, features: np.ndarray) -> tuple[int, float]:
-        """The best row and the calibrated chance that it is the right answer."""
+    def top(self, features: np.ndarray) -> tuple[int, float, float]:
+        """The best row, its logit, and its lead over the runner-up (LONE_LEAD when alone)."""
         logits = self.logits(features)
         order = np.argsort(-logits)
         top = float(logits[order[0]])
-        lead = top - float(logits[order[1]]) if len(order) > 1 else 5.0
+        lead = top - float(logits[order[1]]) if len(order) > 1 else LONE_LEAD
+        return int(order[0]), top, lead
+
+    def best(self, features: np.ndarray) -> tuple[int, float, float]:
+        """The best row, the calibrated chance that it is the right answer, and its lead."""
+        row, top, lead = self.top(features)
         scale, per_lead, offset = self.calibration
-        return int(order[0]), float(1.0 / (1.0 + np.exp(-(scale * top + per_lead * lead + offset))))
+        return row, float(1.0 / (1.0 + np.exp(-(scale * top + per_lead * lead + offset)))), lead
 
     def save(self, path: Path) -> None:
         """Write the model as JSON, feature names beside their weights."""
