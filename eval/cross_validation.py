@@ -12,22 +12,17 @@ from typing import Any
 
 from eval.experiment import Experiment
 from eval.fit import collect, cross_validate, describe, fit, folds
-from eval.plots import draw_plots
-from eval.report import build_summary, code_version, write_outputs
-from eval.runner import evaluate, write_results
+from eval.report import code_version
+from eval.runner import evaluate
 from eval.systems import NAMES, AssistantSystem
 from rag.answering.short import MODEL_FILE
-from rag.assistant import Assistant
-from rag.embedder import CachedEmbedder
-from rag.store.news_index import NewsIndex
 
 
 def cross_validated_run(experiment: Experiment, out: Path, k: int, save: bool) -> dict[str, Any]:
     """Fit on K-1 folds, answer the K-th, for every fold; write the merged results in `out`."""
     code = code_version()
     settings = experiment.settings
-    index = NewsIndex.open(settings.index_dir)
-    assistant = Assistant(index, settings, CachedEmbedder(experiment.model))
+    assistant = experiment.assistant()
     dialogues = experiment.dataset.dialogues
     items = [item for dialogue in dialogues for item in dialogue.items]
     rows = collect(assistant, items, experiment.progress)
@@ -41,12 +36,8 @@ def cross_validated_run(experiment: Experiment, out: Path, k: int, save: bool) -
         results += evaluate([system], mine, experiment.progress)[system.name]
     order = {item.id: n for n, item in enumerate(items)}
     results.sort(key=lambda result: order[result.item.id])
-    out.mkdir(parents=True, exist_ok=True)
-    write_results(results, out / "results.jsonl")
-    summary = build_summary(system.name, results, {}, experiment.about(code))
-    summary["folds"] = [{"fold": n, "weights": describe(m)} for n, m in enumerate(models)]
-    write_outputs(summary, out)
-    draw_plots({system.name: results}, out)
+    folds_fitted = [{"fold": n, "weights": describe(m)} for n, m in enumerate(models)]
+    summary = experiment.write_single(out, system.name, results, code, folds=folds_fitted)
     if save:
         about = (
             f"fitted by `python -m eval fit --save` on {experiment.dataset.path.name} "

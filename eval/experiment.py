@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ from eval.llama_baseline import NAME as LLAMA
 from eval.llama_baseline import ArticleSource, LlamaIndexSystem, cache_dir
 from eval.plots import draw_plots
 from eval.report import about_run, build_summary, code_version, write_outputs
-from eval.runner import evaluate, write_results
+from eval.runner import ItemResult, evaluate, write_results
 from eval.systems import AssistantSystem, System
-from rag.embedder import SentenceEmbedder
+from rag.assistant import Assistant
+from rag.embedder import CachedEmbedder, SentenceEmbedder
 from rag.settings import Settings
 from rag.store.news_index import NewsIndex
 
@@ -86,6 +88,28 @@ class Experiment:
         summary = build_summary(main, results[main], {n: results[n] for n in others}, about)
         write_outputs(summary, out)
         draw_plots(results, out)
+        return summary
+
+    def assistant(self) -> Assistant:
+        """Our Assistant on the index with the loaded model, for a run that fits or swaps its
+        answer models (cross-validated, held out)."""
+        index = NewsIndex.open(self.settings.index_dir)
+        return Assistant(index, self.settings, CachedEmbedder(self.model))
+
+    def write_single(
+        self,
+        out: Path,
+        name: str,
+        results: Sequence[ItemResult],
+        code: dict[str, Any],
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """System `name`'s results, summary (with `extra`), report and plots, in `out`."""
+        out.mkdir(parents=True, exist_ok=True)
+        write_results(results, out / "results.jsonl")
+        summary = build_summary(name, results, {}, self.about(code)) | extra
+        write_outputs(summary, out)
+        draw_plots({name: list(results)}, out)
         return summary
 
     def about(self, code: dict[str, Any] | None = None) -> dict[str, Any]:

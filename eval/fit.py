@@ -26,6 +26,7 @@ from eval import metrics
 from eval.dataset import Item
 from rag.answering.confidence import SIGNALS, ConfidenceModel, Signals
 from rag.answering.short import FEATURES, SpanModel
+from rag.answers import Passage
 from rag.assistant import Assistant
 from rag.conversation import standalone_question
 
@@ -46,19 +47,25 @@ class Rows:
     factoid: bool  # the question asks for a single fact (it has an expectation)
 
 
+def retrieved(assistant: Assistant, item: Item) -> tuple[str, list[Passage]]:
+    """The item's question made standalone, and the passages the assistant answers it from
+    (its retriever alone: the question's time words are not read, as in every fit so far)."""
+    from rag.time.dates import parse_as_of
+
+    resolved, query = standalone_question(item.question, [])
+    top_k, asked_on = assistant.settings.top_k, parse_as_of(item.asked_on)
+    return resolved, assistant.retriever.retrieve(query, top_k, asked_on).passages
+
+
 def collect(assistant: Assistant, items: Sequence[Item], progress: bool = True) -> list[Rows]:
     """The phrase rows of every item, retrieved as the assistant retrieves."""
     from tqdm import tqdm
 
     from rag.answering.expectation import expectation
-    from rag.time.dates import parse_as_of
 
     rows = []
     for item in tqdm(items, desc="Phrases", unit=" questions", disable=not progress):
-        resolved, query = standalone_question(item.question, [])
-        passages = assistant.retriever.retrieve(
-            query, assistant.settings.top_k, parse_as_of(item.asked_on)
-        ).passages
+        resolved, passages = retrieved(assistant, item)
         phrases = assistant.extractive.phrases(resolved, passages)
         features = np.array([p.features for p in phrases], dtype=float).reshape(-1, len(FEATURES))
         labels = np.array(
@@ -96,14 +103,9 @@ def collect_drafts(
     retrieves."""
     from tqdm import tqdm
 
-    from rag.time.dates import parse_as_of
-
     signals, right, answerable = [], [], []
     for item in tqdm(items, desc="Drafts", unit=" questions", disable=not progress):
-        resolved, query = standalone_question(item.question, [])
-        passages = assistant.retriever.retrieve(
-            query, assistant.settings.top_k, parse_as_of(item.asked_on)
-        ).passages
+        resolved, passages = retrieved(assistant, item)
         draft, found = assistant.extractive.draft(resolved, passages)
         claim = "" if draft is None else draft.short or metrics.strip_citations(draft.text)
         signals.append(found.vector())
@@ -159,11 +161,9 @@ def calibrate(model: SpanModel, rows: Sequence[Rows]) -> tuple[float, float, flo
     for r in rows:
         if not len(r.labels):
             continue
-        logits = model.logits(r.features)
-        order = np.argsort(-logits)
-        lead = logits[order[0]] - logits[order[1]] if len(order) > 1 else 5.0
-        inputs.append([logits[order[0]], lead])
-        right.append(r.labels[order[0]])
+        row, top, lead = model.top(r.features)
+        inputs.append([top, lead])
+        right.append(r.labels[row])
     regression = LogisticRegression(max_iter=1000).fit(np.array(inputs), np.array(right))
     scale, per_lead = (float(w) for w in regression.coef_[0])
     return scale, per_lead, float(regression.intercept_[0])

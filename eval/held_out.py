@@ -16,24 +16,19 @@ from typing import Any
 
 from eval.experiment import Experiment
 from eval.fit import collect, collect_drafts, describe, fit, fit_confidence
-from eval.plots import draw_plots
-from eval.report import build_summary, code_version, write_outputs
-from eval.runner import evaluate, write_results
+from eval.report import code_version
+from eval.runner import evaluate
 from eval.systems import NAMES, AssistantSystem
 from rag.answering.confidence import CONFIDENCE_FILE, SIGNALS
 from rag.answering.short import MODEL_FILE
-from rag.assistant import Assistant
-from rag.embedder import CachedEmbedder
 from rag.errors import ConfigError
-from rag.store.news_index import NewsIndex
 
 
 def held_out_run(experiment: Experiment, out: Path, before: dt.date, save: bool) -> dict[str, Any]:
     """Fit on the dialogues asked before `before`, answer the others; write them in `out`."""
     code = code_version()
     settings = experiment.settings
-    index = NewsIndex.open(settings.index_dir)
-    assistant = Assistant(index, settings, CachedEmbedder(experiment.model))
+    assistant = experiment.assistant()
     dialogues = experiment.dataset.dialogues
     earlier = [d for d in dialogues if _asked(d.items[0].asked_on) < before]
     later = [d for d in dialogues if _asked(d.items[0].asked_on) >= before]
@@ -53,16 +48,17 @@ def held_out_run(experiment: Experiment, out: Path, before: dt.date, save: bool)
     assistant.extractive.confidence = confidence
     system = AssistantSystem(f"{NAMES[settings.retrieval]}, held out", assistant)
     results = evaluate([system], later, experiment.progress)[system.name]
-    out.mkdir(parents=True, exist_ok=True)
-    write_results(results, out / "results.jsonl")
-    summary = build_summary(system.name, results, {}, experiment.about(code))
-    summary["fitted_on"] = where
-    summary["span_model"] = describe(span_model)
-    summary["confidence_model"] = {
-        name: round(w, 4) for name, w in zip(SIGNALS, confidence.weights, strict=True)
-    } | {"bias": round(confidence.bias, 4), "threshold": confidence.threshold}
-    write_outputs(summary, out)
-    draw_plots({system.name: results}, out)
+    weights = {name: round(w, 4) for name, w in zip(SIGNALS, confidence.weights, strict=True)}
+    summary = experiment.write_single(
+        out,
+        system.name,
+        results,
+        code,
+        fitted_on=where,
+        span_model=describe(span_model),
+        confidence_model=weights
+        | {"bias": round(confidence.bias, 4), "threshold": confidence.threshold},
+    )
     if save:
         span_model.save(MODEL_FILE)
         confidence.save(CONFIDENCE_FILE)
