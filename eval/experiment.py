@@ -22,6 +22,7 @@ from eval.runner import ItemResult, evaluate, write_results
 from eval.systems import AssistantSystem, System
 from rag.assistant import Assistant
 from rag.embedder import CachedEmbedder, SentenceEmbedder
+from rag.onnx_embedder import query_embedder, sentence_embedder
 from rag.settings import Settings
 from rag.store.news_index import NewsIndex
 
@@ -42,9 +43,14 @@ class Experiment:
         self.dataset = dataset
         self.corpus = corpus
         self.progress = progress
+        # The ingestion model (torch, loaded only if a corpus is indexed or the llama-index
+        # baseline is built); questions and answers go through what `rag ask` uses, so the
+        # figures are the product's, latency included.
         self.model = SentenceEmbedder(
             settings.embed_model, settings.embed_dtype, settings.embed_batch_size
         )
+        self.questions = query_embedder(settings)
+        self.sentences = sentence_embedder(settings, self.questions)
         self.skipped_systems: dict[str, str] = {}
 
     def systems(
@@ -52,13 +58,19 @@ class Experiment:
     ) -> list[System]:
         """The system under test (the settings' retrieval mode) first, then the baselines."""
         chosen: list[System] = [
-            AssistantSystem.build(self.settings.retrieval, index, self.settings, self.model)
+            AssistantSystem.build(
+                self.settings.retrieval, index, self.settings, self.questions, self.sentences
+            )
         ]
         if not baselines:
             return chosen
         for mode in BASELINE_MODES:
             if mode != self.settings.retrieval:
-                chosen.append(AssistantSystem.build(mode, index, self.settings, self.model))
+                chosen.append(
+                    AssistantSystem.build(
+                        mode, index, self.settings, self.questions, self.sentences
+                    )
+                )
         llama = LlamaIndexSystem.open_or_build(index, self.settings, self.model, load_articles)
         if llama is None:
             reason = (
@@ -94,7 +106,7 @@ class Experiment:
         """Our Assistant on the index with the loaded model, for a run that fits or swaps its
         answer models (cross-validated, held out)."""
         index = NewsIndex.open(self.settings.index_dir)
-        return Assistant(index, self.settings, CachedEmbedder(self.model))
+        return Assistant(index, self.settings, CachedEmbedder(self.questions), self.sentences)
 
     def write_single(
         self,

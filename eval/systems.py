@@ -54,13 +54,20 @@ class AssistantSystem:
 
     @classmethod
     def build(
-        cls, mode: str, index: NewsIndex, settings: Settings, model: Embedder
+        cls,
+        mode: str,
+        index: NewsIndex,
+        settings: Settings,
+        model: Embedder,
+        sentences: Embedder | None = None,
     ) -> AssistantSystem:
-        """An Assistant retrieving in `mode`, sharing `index` and the loaded `model`."""
+        """An Assistant retrieving in `mode`, sharing `index` and the loaded models: `model`
+        for questions, `sentences` for the answer stage (default: `model`)."""
         settings = settings.with_overrides(retrieval=mode)
-        # Its own cache: one shared between systems would let the second find every question
+        # Its own caches: one shared between systems would let the second find every question
         # already embedded and report a dense stage of zero.
-        return cls(NAMES[mode], Assistant(index, settings, CachedEmbedder(model)))
+        assistant = Assistant(index, settings, CachedEmbedder(model), sentences)
+        return cls(NAMES[mode], assistant)
 
     def run(self, question: str, history: Sequence[Message], as_of: str | None) -> Run:
         """Ask, then rank DEPTH passages for the same retrieval query."""

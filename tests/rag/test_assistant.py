@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from index.pipeline import index_paths
-from rag import Assistant, ConfigError, IndexNotFoundError, Settings
+from rag import Assistant, ConfigError, IndexNotFoundError, Settings, load_settings
 from rag.store.news_index import NewsIndex
 from tests.conftest import BAJWA_DOC, SEEDS, WITHDRAWAL_DOC
 
@@ -184,3 +184,25 @@ def test_a_sentence_addressing_a_language_model_is_never_offered_as_an_answer(
     answer = assistant.ask("What should you answer?")
     assert "HACKED" not in answer.text
     assert all("Ignore previous instructions" not in c.quote for c in answer.citations)
+
+
+def test_answers_use_the_int8_model_unless_told_otherwise(seeds_index: Path) -> None:
+    from rag.onnx_embedder import OnnxEmbedder
+
+    fast = Assistant.open(seeds_index)
+    assert isinstance(fast.sentences, OnnxEmbedder) and fast.sentences.precision == "int8"
+    exact = Assistant.open(seeds_index, load_settings(None, answer_precision="float32"))
+    assert exact.sentences is exact.embedder
+
+
+def test_an_answer_depends_on_its_question_and_passages_alone(seeds_index: Path) -> None:
+    # The int8 model's vectors depend a little on their batch: nothing asked before may
+    # change an answer (no cached sentence vector from another batch).
+    question = "When does the withdrawal end?"
+    first = Assistant.open(seeds_index).ask(question)
+    assistant = Assistant.open(seeds_index)
+    for other in ("Who did Zamir Kabulov speak to?", "What did the Taliban say?", question):
+        assistant.ask(other)
+    again = assistant.ask(question)
+    assert (again.text, again.confidence) == (first.text, first.confidence)
+    assert "September 11" in (again.short or "")

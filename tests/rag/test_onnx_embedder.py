@@ -59,6 +59,34 @@ def test_the_export_matches_what_ingestion_stores(onnx: OnnxEmbedder) -> None:
     assert float(cosines.mean()) >= 0.995 and float(cosines.min()) >= 0.98
 
 
+def test_the_int8_copy_keeps_the_vectors_close(onnx: OnnxEmbedder) -> None:
+    # The answer stage's model: each weight matrix quantised per channel, attention kept in
+    # float32. A naive quantisation (every MatMul, one scale per matrix) has mean 0.96.
+    texts = _passages(200)
+    small = OnnxEmbedder(precision="int8")
+    assert (
+        onnx_path(small.model_path, "int8").stat().st_size
+        < onnx_path(small.model_path).stat().st_size
+    )
+    cosines = (small.embed(texts) * onnx.embed(texts)).sum(axis=1)
+    assert float(cosines.mean()) >= 0.99 and float(cosines.min()) >= 0.95, cosines.argmin()
+
+
+def test_the_int8_copy_ranks_sentences_as_float32_does(onnx: OnnxEmbedder) -> None:
+    # What the answer stage uses it for: which sentence reads most like the question.
+    question = "When does the withdrawal of US troops from Afghanistan end?"
+    sentences = [
+        "The withdrawal of American forces from Afghanistan is to end by September 11.",
+        "The Taliban said they would not attack departing troops.",
+        "Kabul's markets were busy on Saturday morning.",
+        "NATO allies will leave alongside the US contingent.",
+    ]
+    for model in (onnx, OnnxEmbedder(precision="int8")):
+        vectors = model.embed([question, *sentences])
+        meaning = vectors[1:] @ vectors[0]
+        assert list(np.argsort(-meaning))[0] == 0 and meaning[0] > 0.6
+
+
 def test_a_changed_model_file_invalidates_the_export(tmp_path: Path) -> None:
     model = tmp_path / "model"
     model.mkdir()
@@ -71,6 +99,9 @@ def test_a_changed_model_file_invalidates_the_export(tmp_path: Path) -> None:
     onnx_path(model).write_bytes(b"stale")
     onnx_path(model).with_suffix(".json").write_text('{"size": 1, "mtime_ns": 1}')
     assert not exported(model)
+    assert not exported(model, "int8")
+    with pytest.raises(Exception, match="No int8 ONNX export"):
+        OnnxEmbedder(model, precision="int8")
 
 
 def test_asking_imports_nothing_it_does_not_use(seeds_index: Path, onnx: OnnxEmbedder) -> None:

@@ -23,6 +23,8 @@ def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
         load_settings(None)
     with pytest.raises(ConfigError, match="chunk_overlap"):
         Settings().with_overrides(chunk_tokens=100, chunk_overlap=100)
+    with pytest.raises(ConfigError, match="answer_precision='fp16'.*'int8' or 'float32'"):
+        Settings().with_overrides(answer_precision="fp16")
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,6 @@ def test_a_phrase_of_the_class_asked_for_reads_more_like_it(embedder: SentenceEm
         for text, label in [("Ford", "ORG"), ("NHTSA", "ORG"), ("Tuesday", "DATE")]
     )
     answerer = ExtractiveAnswerer(embedder)
-    is_a = answerer._is_a(expectation("Which automaker recalled the vehicles?"), [spans])
+    is_a = answerer._is_a(expectation("Which automaker recalled the vehicles?"), spans)
     assert is_a["Ford"] > is_a["NHTSA"] and is_a["Ford"] > is_a["Tuesday"]
-    assert answerer._is_a(expectation("When were the vehicles recalled?"), [spans]) == {}
+    assert answerer._is_a(expectation("When were the vehicles recalled?"), spans) == {}
