@@ -167,7 +167,16 @@ class Snapshot:
 
     def chunks_in(self, mask: np.ndarray) -> list[str]:
         """The chunk ids a `lexical_mask` of this snapshot keeps."""
-        return [c for c, keep in zip(self.lexical.chunk_ids, mask, strict=True) if keep]
+        kept: list[str] = self._lexical_ids[mask > 0].tolist()
+        return kept
+
+    @cached_property
+    def _lexical_ids(self) -> np.ndarray:
+        # An array, so a mask picks from it at once: a list comprehension over 267k ids
+        # took 21 ms of a question with a date range.
+        import numpy as np
+
+        return np.array(self.lexical.chunk_ids, dtype=object)
 
 
 class NewsIndex:
