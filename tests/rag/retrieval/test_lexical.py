@@ -96,3 +96,58 @@ def test_patches_that_add_up_rebuild_the_matrix() -> None:
         assert index is not None
     assert index.patched == 0, "6 added rows exceed 2% of 206: built whole again"
     assert len(index.chunk_ids) == 206
+
+
+def test_token_rows_keep_and_extend_like_lists() -> None:
+    import numpy as np
+
+    from rag.retrieval.lexical import TokenRows
+
+    lists = [[3, 1, 3], [], [7], [2, 2, 5, 9]]
+    rows = TokenRows.from_rows(lists)
+    assert [r.tolist() for r in rows] == lists and rows.lengths.tolist() == [3, 0, 1, 4]
+    kept = rows.kept(np.array([True, False, False, True])).extended([np.array([4, 4])])
+    assert [r.tolist() for r in kept] == [[3, 1, 3], [2, 2, 5, 9], [4, 4]]
+    assert kept[1].tolist() == [2, 2, 5, 9] and len(kept) == 3
+
+
+def test_tokens_saved_by_an_earlier_version_are_still_read(tmp_path: Path) -> None:
+    # Indexes written before 2026-12-05 keep tokens zipped (tokens.npz: flat and lengths).
+    # They must still patch, not rebuild from the store (minutes at 267k chunks).
+    import numpy as np
+
+    from rag.retrieval.lexical import _OFFSETS_FILE, _TOKENS_FILE
+
+    ids, texts = _corpus(300)
+    LexicalIndex.build(ids, texts).save(tmp_path)
+    flat = np.load(tmp_path / _TOKENS_FILE)
+    offsets = np.load(tmp_path / _OFFSETS_FILE)
+    (tmp_path / _TOKENS_FILE).unlink()
+    (tmp_path / _OFFSETS_FILE).unlink()
+    np.savez(tmp_path / "tokens.npz", flat=flat, lengths=np.diff(offsets).astype(np.int32))
+    old = LexicalIndex.load(tmp_path)
+    added = old.additions()
+    added.add(["n1"], ["zebra harbour"])
+    patched = old.updated({"c0"}, added)
+    assert patched is not None and patched.patched == 2
+    assert patched.search("zebra", 3)[0][0] == "n1" and "c0" not in patched.chunk_ids
+    assert (
+        [r.tolist() for r in patched._token_ids() or []][:2]
+        == [  # noqa: SLF001
+            flat[offsets[1] : offsets[2]].tolist(),
+            flat[offsets[2] : offsets[3]].tolist(),
+        ]
+    )
+
+
+def test_damaged_token_files_ask_for_a_rebuild(tmp_path: Path) -> None:
+    import numpy as np
+
+    from rag.retrieval.lexical import _OFFSETS_FILE
+
+    ids, texts = _corpus(50)
+    LexicalIndex.build(ids, texts).save(tmp_path)
+    np.save(tmp_path / _OFFSETS_FILE, np.arange(10, dtype=np.int64))  # rows do not match
+    assert (
+        LexicalIndex.load(tmp_path).updated(set(), LexicalIndex.load(tmp_path).additions()) is None
+    )
