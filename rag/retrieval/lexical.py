@@ -47,10 +47,16 @@ class TokenRows:
         return len(self.offsets) - 1
 
     def __getitem__(self, row: int) -> np.ndarray:
-        return self.flat[self.offsets[row] : self.offsets[row + 1]]
+        import numpy as np
+
+        return np.asarray(self.flat)[self.offsets[row] : self.offsets[row + 1]]
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        flat, offsets = self.flat, self.offsets.tolist()
+        import numpy as np
+
+        # Plain views of the mapped file: a view of a np.memmap is a memmap too, whose
+        # bookkeeping per slice doubled a 267k-row rebuild (18 → 35 s).
+        flat, offsets = np.asarray(self.flat), self.offsets.tolist()
         for start, end in zip(offsets[:-1], offsets[1:], strict=True):
             yield flat[start:end]
 
