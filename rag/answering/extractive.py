@@ -14,7 +14,9 @@ threshold and no sentence scores ABSTAIN_BELOW on the question either.
 from __future__ import annotations
 
 import math
+import os
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -74,7 +76,17 @@ TermWeights = Callable[[frozenset[str]], dict[str, float]]
 Tagged = tuple[QuestionWords, list[tuple[Span, ...]]]
 # One thread for the entity tagger: it overlaps the embedding model (whose runtime releases
 # the GIL), and questions answered at once in the web chat take turns at the one pipeline.
-_TAGGER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagger")
+# One per process: a forked child inherits the executor but not its thread.
+_TAGGERS: dict[int, ThreadPoolExecutor] = {}
+_TAGGERS_LOCK = threading.Lock()
+
+
+def _tagger() -> ThreadPoolExecutor:
+    with _TAGGERS_LOCK:
+        pool = _TAGGERS.get(os.getpid())
+        if pool is None:
+            pool = _TAGGERS[os.getpid()] = ThreadPoolExecutor(1, thread_name_prefix="tagger")
+        return pool
 
 
 @dataclass(frozen=True)
@@ -197,7 +209,7 @@ class ExtractiveAnswerer:
         # The tagger (one core) reads the sentences while the model embeds them.
         found: list[Phrase] = []
         if factoid:
-            tagging = _TAGGER.submit(_tagged, read.text, [every[i].text for i in pool])
+            tagging = _tagger().submit(_tagged, read.text, [every[i].text for i in pool])
             meaning_of = self._meaning(read, every, pool)
             found = self._phrases(expect, every, coverage, meaning_of, tagging)
         else:
@@ -263,7 +275,7 @@ class ExtractiveAnswerer:
             return []
         coverage = self._coverage(read, every)
         pool = _with_neighbours(_shortlist(coverage, every), every)
-        tagging = _TAGGER.submit(_tagged, read.text, [every[i].text for i in pool])
+        tagging = _tagger().submit(_tagged, read.text, [every[i].text for i in pool])
         meaning_of = self._meaning(read, every, pool)
         return self._phrases(expectation(question), every, coverage, meaning_of, tagging)
 
