@@ -200,20 +200,8 @@ class ExtractiveAnswerer:
         if not every:
             return None, Signals(factoid=expect.kind is not None)
         coverage = self._coverage(read, every)
-        # The shortlist, and for a question for one fact the sentences after its best few,
-        # embedded in one batch: each sentence's meaning is then a function of the question
-        # and its passages alone (the int8 model's vectors depend on their batch).
-        keep = _shortlist(coverage, every)
         factoid = expect.kind is not None
-        pool = _with_neighbours(keep, every) if factoid else [int(i) for i in keep]
-        # The tagger (one core) reads the sentences while the model embeds them.
-        found: list[Phrase] = []
-        if factoid:
-            tagging = _tagger().submit(_tagged, read.text, [every[i].text for i in pool])
-            meaning_of = self._meaning(read, every, pool)
-            found = self._phrases(expect, every, coverage, meaning_of, tagging)
-        else:
-            meaning_of = self._meaning(read, every, pool)
+        found, meaning_of = self._read(expect, read, every, coverage, factoid)
         pick, chance, lead = self._best(found)
         ranked, meaning = self._ranking(read, every, coverage, meaning_of)
         best = ranked[0][1]
@@ -224,7 +212,7 @@ class ExtractiveAnswerer:
             coverage=float(coverage.max()),
             meaning=meaning,
             missing=self._missing(read, passages),
-            factoid=expect.kind is not None,
+            factoid=factoid,
         )
         if pick is not None and chance >= self.model.threshold:
             return short_answer(question, pick, chance, passages), replace(signals, short=True)
@@ -274,10 +262,28 @@ class ExtractiveAnswerer:
         if not every:
             return []
         coverage = self._coverage(read, every)
-        pool = _with_neighbours(_shortlist(coverage, every), every)
+        return self._read(expectation(question), read, every, coverage, True)[0]
+
+    def _read(
+        self,
+        expect: Expectation,
+        read: Question,
+        every: list[Candidate],
+        coverage: np.ndarray,
+        factoid: bool,
+    ) -> tuple[list[Phrase], dict[int, float]]:
+        """The candidate phrases (none unless `factoid`) and the meaning of each sentence
+        read: the shortlist, and for a question for one fact the sentences after its best
+        few. They are embedded in one batch, so each sentence's meaning is a function of the
+        question and its passages alone (the int8 model's vectors depend on their batch),
+        while the tagger (one core) reads them."""
+        keep = _shortlist(coverage, every)
+        if not factoid:
+            return [], self._meaning(read, every, [int(i) for i in keep])
+        pool = _with_neighbours(keep, every)
         tagging = _tagger().submit(_tagged, read.text, [every[i].text for i in pool])
         meaning_of = self._meaning(read, every, pool)
-        return self._phrases(expectation(question), every, coverage, meaning_of, tagging)
+        return self._phrases(expect, every, coverage, meaning_of, tagging), meaning_of
 
     def best_phrase(
         self, question: str, passages: Sequence[Passage]
@@ -351,8 +357,7 @@ class ExtractiveAnswerer:
         texts = list(dict.fromkeys(s.text for s in spans))
         if named is None or not texts:
             return {}
-        vectors = self.embedder.embed([named, *texts])
-        return dict(zip(texts, (vectors[1:] @ vectors[0]).tolist(), strict=True))
+        return dict(zip(texts, self._cosines(named, texts), strict=True))
 
     def _rank(self, read: Question, every: list[Candidate]) -> list[tuple[Candidate, float]]:
         if not every:
@@ -366,8 +371,14 @@ class ExtractiveAnswerer:
     ) -> dict[int, float]:
         """Cosine similarity of the question and each of `every` at the indices `chosen`,
         embedded as one batch (the answer stage's main cost, ~40 ms for a dozen sentences)."""
-        vectors = self.embedder.embed([read.text] + [every[i].text for i in chosen])
-        return dict(zip(chosen, (vectors[1:] @ vectors[0]).tolist(), strict=True))
+        cosines = self._cosines(read.text, [every[i].text for i in chosen])
+        return dict(zip(chosen, cosines, strict=True))
+
+    def _cosines(self, anchor: str, texts: list[str]) -> list[float]:
+        """Cosine similarity of `anchor` and each of `texts`, embedded in one batch."""
+        vectors = self.embedder.embed([anchor, *texts])
+        cosines: list[float] = (vectors[1:] @ vectors[0]).tolist()
+        return cosines
 
     def _ranking(
         self,
