@@ -88,15 +88,16 @@ class DuplicateGroups:
         similar pages (a site's boilerplate around short texts) from merging into one group.
         """
         signed = sorted((a for a in articles if a.signature), key=_preference)
-        values = _all_values([a.signature or "" for a in signed])
-        alone = _alone(values)
+        values, whole = _all_values([a.signature or "" for a in signed])
+        alone = _alone(values) | ~whole
         buckets: list[dict[bytes, list[str]]] = [{} for _ in range(BANDS)]  # band → heads
         heads: dict[str, np.ndarray] = {}  # representative id → its signature's values
         groups: dict[str, list[str]] = {}
         for row, article in enumerate(signed):
             if alone[row]:
-                # No band in common with any article: a group of one, which no later
-                # article can join (most of them; the loop below was 0.8 s at 24k articles).
+                # No band in common with any article (or no whole signature): a group of
+                # one, which no later article can join (most of them; the loop below was
+                # 0.8 s at 24k articles).
                 groups[article.id] = []
                 continue
             keys = _band_keys(values[row])
@@ -125,14 +126,16 @@ class DuplicateGroups:
         return self.members.get(doc_id, ())
 
 
-def _all_values(encoded: list[str]) -> np.ndarray:
-    """The signatures as one (articles × NUM_PERM) array; a malformed one as zeros."""
+def _all_values(encoded: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The signatures as one (articles × NUM_PERM) array, and which rows hold a whole one
+    (a truncated signature's row is zeros, and would otherwise match every other such row)."""
     rows = np.zeros((len(encoded), NUM_PERM), dtype=np.uint32)
+    whole = np.zeros(len(encoded), dtype=bool)
     for row, text in enumerate(encoded):
         values = _values(text)
         if len(values) == NUM_PERM:
-            rows[row] = values
-    return rows
+            rows[row], whole[row] = values, True
+    return rows, whole
 
 
 def _alone(values: np.ndarray) -> np.ndarray:

@@ -183,6 +183,28 @@ def test_a_group_is_shown_by_its_article_with_a_stated_date() -> None:
     assert groups.head("c") == "c"
 
 
+def test_truncated_signatures_group_with_nothing() -> None:
+    # A damaged catalog entry: its signature decodes to fewer than NUM_PERM values. Two such
+    # must not look alike (their rows are zeros), and a whole copy still groups as before.
+    from rag.store.news_index import ArticleInfo
+
+    short = base64.b64encode(bytes(8)).decode("ascii")
+
+    def info(doc_id: str, sig: str, published: str) -> ArticleInfo:
+        return ArticleInfo(doc_id, "h", "t", "s", None, None, published, None, (), False, sig)
+
+    groups = DuplicateGroups.build(
+        [
+            info("x", short, "2022-11-01"),
+            info("y", short, "2022-11-02"),
+            info("a", signature(WIRE), "2022-11-10"),
+            info("b", signature(WIRE + " Extra line."), "2022-11-12"),
+        ]
+    )
+    assert groups.head("x") == "x" and groups.head("y") == "y"
+    assert groups.head("b") == "a" and groups.others("a") == ("b",)
+
+
 def test_grouping_bands_signatures_as_datasketch_s_lsh_does() -> None:
     # Grouping does its own banding (datasketch's LSH imports scipy on the query path); the
     # candidates must be the ones MinHashLSH would give, so the groups stay the same.
