@@ -8,12 +8,13 @@ model's own `tokenizer.json` through `tokenizers`. Mean pooling and L2 normalisa
 model's sentence-transformers config; vectors match the torch fp32 ones (cosine ≥ 0.999,
 tested). Never downloaded: without an export, queries fall back to sentence-transformers.
 
-The answer stage embeds a dozen sentences and some fifty short phrases per question, the
+The answer stage embeds a dozen sentences and a few dozen short phrases per question, the
 larger part of a warm question's time. It runs an int8 copy of the export
 (`onnx/model-int8.onnx`, onnxruntime's dynamic quantisation: each weight matrix quantised per
 output channel, activations at run time, the attention products left in float32): 2x faster
 on this project's AVX-512 Xeon, cosine 0.992 to float32 on average. Measured on the 489
-RealTimeQA dev questions: the same accuracy (0.386), token F1 0.286 → 0.280 (eval/README.md).
+RealTimeQA dev questions against the float32 export: accuracy 0.382 → 0.379 (one question),
+token F1 0.285 → 0.278 (eval/README.md, "Answer stage speed").
 Questions keep float32: their vectors are searched against the stored ones.
 
     python -m rag.onnx_embedder          # export for the installed model (idempotent)
@@ -42,12 +43,11 @@ if TYPE_CHECKING:
 
 ONNX_FILE = Path("onnx") / "model.onnx"
 INT8_FILE = Path("onnx") / "model-int8.onnx"
-PRECISIONS = ("int8", "float32")
 MAX_TOKENS = 256  # the model's sentence_bert_config.json; read from there when present
 
 
 def onnx_path(model: Path, precision: str = "float32") -> Path:
-    """Where the export of the model folder `model` lives, at `precision` (PRECISIONS)."""
+    """Where the export of the model folder `model` lives, at `precision` ("int8" or "float32")."""
     return model / (INT8_FILE if precision == "int8" else ONNX_FILE)
 
 

@@ -12,6 +12,7 @@ from rag.errors import ConfigError
 DEFAULT_INDEX_DIR = Path(".rag")
 RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
 ANSWERERS = ("extractive", "llama-cpp", "openai")
+ANSWER_PRECISIONS = ("int8", "float32")
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class Settings:
     embed_dtype: str = "auto"
     embed_batch_size: int = 64
     # The answer stage's sentences and phrases: "int8", a quantised copy of the ONNX export
-    # (2x faster, the same dev accuracy), or "float32", the vectors questions are searched by.
+    # (2x faster, dev accuracy within one question), or "float32", the vectors questions are
+    # searched by.
     answer_precision: str = "int8"
     chunk_tokens: int = 200
     chunk_overlap: int = 30
@@ -121,7 +123,7 @@ def _validated(settings: Settings) -> Settings:
         raise ConfigError(
             f"embed_dtype={settings.embed_dtype!r}: use 'auto', 'bfloat16' or 'float32'"
         )
-    if settings.answer_precision not in ("int8", "float32"):
+    if settings.answer_precision not in ANSWER_PRECISIONS:
         raise ConfigError(
             f"answer_precision={settings.answer_precision!r}: use 'int8' or 'float32'"
         )
