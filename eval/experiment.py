@@ -22,7 +22,7 @@ from eval.runner import ItemResult, evaluate, write_results
 from eval.systems import AssistantSystem, System
 from rag.assistant import Assistant
 from rag.embedder import CachedEmbedder, SentenceEmbedder
-from rag.onnx_embedder import query_embedder, sentence_embedder
+from rag.onnx_embedder import int8_embedder, query_embedder
 from rag.settings import Settings
 from rag.store.news_index import NewsIndex
 
@@ -50,7 +50,7 @@ class Experiment:
             settings.embed_model, settings.embed_dtype, settings.embed_batch_size
         )
         self.questions = query_embedder(settings)
-        self.sentences = sentence_embedder(settings, self.questions)
+        self.sentences = int8_embedder(settings)  # None: the questions' (cached) embedder
         self.skipped_systems: dict[str, str] = {}
 
     def systems(

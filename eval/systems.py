@@ -62,7 +62,7 @@ class AssistantSystem:
         sentences: Embedder | None = None,
     ) -> AssistantSystem:
         """An Assistant retrieving in `mode`, sharing `index` and the loaded models: `model`
-        for questions, `sentences` for the answer stage (default: `model`)."""
+        for questions, `sentences` for the answer stage (default: the questions' own)."""
         settings = settings.with_overrides(retrieval=mode)
         # Its own caches: one shared between systems would let the second find every question
         # already embedded and report a dense stage of zero.

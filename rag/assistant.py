@@ -23,7 +23,7 @@ from rag.conversation import Message, standalone_question
 from rag.embedder import CachedEmbedder, Embedder
 from rag.errors import ConfigError, LLMError
 from rag.llm import open_model
-from rag.onnx_embedder import query_embedder, sentence_embedder
+from rag.onnx_embedder import int8_embedder, query_embedder
 from rag.retrieval.hybrid import DateRange, HybridRetriever, Retrieval
 from rag.settings import Settings, load_settings
 from rag.store.news_index import ArticleInfo, NewsIndex
@@ -50,19 +50,17 @@ class Assistant:
         sentences: Embedder | None = None,
     ) -> None:
         """`embedder` embeds questions for retrieval; `sentences` embeds the answer stage's
-        sentences and phrases (default: the int8 export, or `embedder` when one is given)."""
+        sentences and phrases (default: the int8 export when `embedder` is not given, else
+        `embedder`)."""
         self.index = index
         self.settings = settings
         # Questions go through the ONNX export when there is one: no torch import (~7 s).
         if embedder is None:
-            questions = query_embedder(settings)
-            embedder = CachedEmbedder(questions)
-            if sentences is None:
-                chosen = sentence_embedder(settings, questions)
-                # The int8 model is not cached: its vectors depend on the batch, and each
-                # answer embeds its sentences in one batch so that it depends on its
-                # question and passages alone, not on what was asked before.
-                sentences = embedder if chosen is questions else chosen
+            embedder = CachedEmbedder(query_embedder(settings))
+            # The int8 model is not cached: its vectors depend on the batch, and each answer
+            # embeds its sentences in one batch so that it depends on its question and
+            # passages alone, not on what was asked before.
+            sentences = sentences or int8_embedder(settings)
         self.embedder = embedder
         self.sentences = sentences or embedder
         self.retriever = HybridRetriever(

@@ -262,16 +262,16 @@ def query_embedder(settings: Settings) -> Embedder:
         )
 
 
-def sentence_embedder(settings: Settings, questions: Embedder) -> Embedder:
-    """The embedder for the answer stage's sentences and phrases: the int8 export when
-    settings.answer_precision asks for it and there is one, else `questions`' own."""
+def int8_embedder(settings: Settings) -> OnnxEmbedder | None:
+    """The answer stage's int8 model when settings.answer_precision asks for it and the
+    export has it; None: the answer stage embeds with the questions' embedder."""
     if settings.answer_precision != "int8":
-        return questions
+        return None
     model = Path(settings.embed_model) if settings.embed_model else None
     try:
         return OnnxEmbedder(model or default_model_path(), settings.embed_batch_size, "int8")
     except ModelNotFoundError:
-        return questions
+        return None
 
 
 def main() -> int:

@@ -30,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from index.pipeline import PipelineIndexer
     from rag import Assistant, RagError, load_settings
     from rag.embedder import CachedEmbedder, SentenceEmbedder
-    from rag.onnx_embedder import query_embedder, sentence_embedder
+    from rag.onnx_embedder import int8_embedder, query_embedder
     from rag.store.news_index import NewsIndex
 
     try:
@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             NewsIndex.open(settings.index_dir, chroma_url=settings.chroma_url),
             settings,
             CachedEmbedder(questions),
-            sentence_embedder(settings, questions),
+            int8_embedder(settings),
         )
         # The embedding model, BM25 and Punkt before serving (~0.5 s; a broken model or index
         # stops here), the entity tagger (~0.6 s) while the page loads.
