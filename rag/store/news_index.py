@@ -42,7 +42,8 @@ from rag.time.expressions import DateMention
 if TYPE_CHECKING:
     import numpy as np
 
-FORMAT = 1
+FORMAT = 2  # 2: BM25 may keep a change beside its built matrix (rag.retrieval.lexical)
+READABLE = (1, 2)
 DIRTY = "dirty-"  # generation prefix while a write is under way (or crashed)
 LEASE = 120.0  # seconds a served store's writer may go without renewing before it counts as dead
 
@@ -563,7 +564,7 @@ def _save_derived(
 ) -> None:
     staging = folder.with_name(f"derived.{uuid.uuid4().hex}.tmp")
     (staging / "bm25").mkdir(parents=True)
-    lexical.save(staging / "bm25")
+    lexical.save(staging / "bm25", previous=folder / "bm25")  # links an unchanged base
     document = {
         "format": FORMAT,
         "generation": generation,
@@ -595,7 +596,7 @@ def _clear_staging(folder: Path) -> None:
 def _load_derived(folder: Path) -> tuple[str, dict[str, ArticleInfo], LexicalIndex] | None:
     try:
         document = json.loads((folder / "catalog.json").read_text(encoding="utf-8"))
-        if document.get("format") != FORMAT:
+        if document.get("format") not in READABLE:
             return None
         catalog = {}
         for entry in document["articles"]:

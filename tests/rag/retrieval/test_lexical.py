@@ -132,7 +132,7 @@ def test_tokens_saved_by_an_earlier_version_are_still_read(tmp_path: Path) -> No
     assert patched is not None and patched.patched == 2
     assert patched.search("zebra", 3)[0][0] == "n1" and "c0" not in patched.chunk_ids
     assert (
-        [r.tolist() for r in patched._token_ids() or []][:2]
+        [r.tolist() for r in patched.tokens() or []][:2]
         == [  # noqa: SLF001
             flat[offsets[1] : offsets[2]].tolist(),
             flat[offsets[2] : offsets[3]].tolist(),
@@ -151,3 +151,73 @@ def test_damaged_token_files_ask_for_a_rebuild(tmp_path: Path) -> None:
     assert (
         LexicalIndex.load(tmp_path).updated(set(), LexicalIndex.load(tmp_path).additions()) is None
     )
+
+
+def test_a_small_change_is_saved_beside_the_base_whose_files_are_linked(tmp_path: Path) -> None:
+    # One upload into a large index must not rewrite the whole matrix: the change is saved on
+    # its own and the base's files are the previous save's (hard links, the same inodes).
+    first, second, third = tmp_path / "1", tmp_path / "2", tmp_path / "3"
+    for folder in (first, second, third):
+        folder.mkdir()
+    ids, texts = _corpus(1000)
+    LexicalIndex.build(ids, texts).save(first)
+    loaded = LexicalIndex.load(first)
+    added = loaded.additions()
+    added.add(["n1", "n2"], ["zebra crossing at the harbour bridge", "steel strike closes"])
+    changed = loaded.updated({"c3", "c500"}, added)
+    assert changed is not None and changed.patched == 4
+    changed.save(second, previous=first)
+    for name in ("data.csc.index.npy", "indices.csc.index.npy", "tokens.npy", "chunk_ids.json"):
+        assert (second / name).stat().st_ino == (first / name).stat().st_ino, name
+    reread = LexicalIndex.load(second)
+    kept = [(c, t) for c, t in zip(ids, texts, strict=True) if c not in {"c3", "c500"}]
+    rebuilt = LexicalIndex.build(
+        [c for c, _ in kept] + ["n1", "n2"],
+        [t for _, t in kept] + ["zebra crossing at the harbour bridge", "steel strike closes"],
+    )
+    stems = frozenset({"harbour", "zebra", "steel", "court", "unseen"})
+    for index in (changed, reread):
+        assert index.chunk_ids == rebuilt.chunk_ids
+        assert index.idf(stems) == rebuilt.idf(stems), "frequencies of live chunks only"
+        assert index.search("zebra", 5) == [("n1", rebuilt.search("zebra", 5)[0][1])]
+        got = dict(index.search("harbour bridge steel", 1000))
+        assert "c3" not in got and "c500" not in got and {"n1", "n2"} <= set(got)
+    # A second change on the one read back links the same base again and keeps the first.
+    more = reread.additions()
+    more.add(["n3"], ["flood at the river school"])
+    again = reread.updated({"n2"}, more)
+    assert again is not None and again.patched == 4
+    again.save(third, previous=second)
+    assert (third / "data.csc.index.npy").stat().st_ino == (
+        first / "data.csc.index.npy"
+    ).stat().st_ino
+    last = LexicalIndex.load(third)
+    assert last.chunk_ids[-2:] == ["n1", "n3"] and "n2" not in last.chunk_ids
+    assert last.search("zebra", 5)[0][0] == "n1" and "c3" not in dict(last.search("harbour", 1000))
+
+
+def test_a_changed_article_that_keeps_a_chunk_is_found_once(tmp_path: Path) -> None:
+    ids, texts = _corpus(500)
+    index = LexicalIndex.build(ids, texts)
+    added = index.additions()
+    added.add(["c7"], [texts[7]])  # its article changed, this chunk did not: dropped, re-added
+    changed = index.updated({"c7"}, added)
+    assert changed is not None and changed.chunk_ids.count("c7") == 1
+    hits = [c for c, _ in changed.search(texts[7], 500)]
+    assert hits.count("c7") == 1
+
+
+def test_a_mask_follows_chunk_ids_when_rows_were_removed_and_added() -> None:
+    import numpy as np
+
+    ids, texts = _corpus(500)
+    index = LexicalIndex.build(ids, texts)
+    added = index.additions()
+    added.add(["n1", "n2"], ["harbour bridge harbour", "harbour strike"])
+    changed = index.updated({"c1", "c2", "c3"}, added)
+    assert changed is not None
+    wanted = {"c10", "c20", "n2"}
+    mask = np.array([1.0 if c in wanted else 0.0 for c in changed.chunk_ids], dtype=np.float32)
+    found = {c for c, _ in changed.search("harbour bridge strike steel council", 50, mask)}
+    assert found and found <= wanted
+    assert "n2" in found, "an extra row passes its own mask"
