@@ -529,6 +529,18 @@ _NON_FACTOID = re.compile(
 )
 
 
+# Kinds that count or measure. spaCy labels "27 years" and "Monday, June 6" both DATE; a
+# question for a count, an amount or a length admits the first, never a day of the calendar
+# ("How many Tory MPs opposed him?" is not answered by "Monday, June 6, 2022").
+_MEASURED = frozenset({"number", "money", "percent", "quantity"})
+_CALENDAR = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|"
+    r"april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|"
+    r"jul|aug|sept?|oct|nov|dec)\b|^\W*(1[5-9]|20)\d\d\W*$",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Expectation:
     """The kind of fact asked for, the labels that may carry it, and the noun that named it."""
@@ -545,6 +557,14 @@ class Expectation:
     def firm_labels(self) -> frozenset[str]:
         """The labels a phrase needs to be stated on the sentence ranking alone."""
         return FIRM_LABELS.get(self.kind or "", self.labels)
+
+    def admits(self, label: str, text: str, firm: bool = False) -> bool:
+        """Whether a phrase `text` with the entity `label` can be the fact asked for: its
+        label is one of `labels` (`firm_labels` with `firm`), and a count or amount is not
+        a calendar date."""
+        if label not in (self.firm_labels if firm else self.labels):
+            return False
+        return not (label == "DATE" and self.kind in _MEASURED and _CALENDAR.search(text))
 
 
 def _last_clause(question: str) -> str:

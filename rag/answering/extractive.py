@@ -238,7 +238,7 @@ class ExtractiveAnswerer:
             p
             for p in found
             if p.features[0] == 1.0
-            and p.span.label in expect.firm_labels
+            and expect.admits(p.span.label, p.span.text, firm=True)
             and _key(p.sentence) in answering
         ]
         if stated:

@@ -196,7 +196,7 @@ def span_features(
     before = words(sentence.text[: span.start])
     after = words(sentence.text[span.end :])
     return [
-        float(span.label in expect.labels),
+        float(expect.admits(span.label, span.text)),
         float(expect.kind == "who" and span.label == "PERSON"),
         float(span.label == "NOUN"),
         float(expect.kind == "thing"),
@@ -255,7 +255,7 @@ def of_the_asked_event(
     quiz sentences name one event; this is a rule of grammar for the ones that name two.)"""
 
     def of_kind(span: Span) -> bool:
-        return span.label in expect.labels and bool(span.verb)
+        return expect.admits(span.label, span.text) and bool(span.verb)
 
     asked = [s for s in spans if of_kind(s) and _stem(s.verb) in question_words.verbs]
     if not asked:

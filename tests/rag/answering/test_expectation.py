@@ -41,3 +41,25 @@ def test_a_which_question_names_its_noun() -> None:
 
 def test_a_question_for_no_single_fact_accepts_no_label() -> None:
     assert expectation("Why did the talks stall?").labels == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase", "admitted"),
+    [
+        ("How many MPs voted against him?", "Monday, June 6, 2022", False),
+        ("How many hours of flight experience are required?", "February 2009", False),
+        ("How many years ago did it happen?", "1944", False),
+        ("How many years has the firm been open?", "27 years", True),
+        ("How long did the strike last?", "three weeks", True),
+        ("How long did the strike last?", "May 3", False),
+        ("How much did the bidder pay?", "Tuesday", False),
+        ("When does the withdrawal end?", "September 11", True),
+        ("When did the bank open?", "1994", True),
+    ],
+)
+def test_a_count_or_amount_is_never_a_calendar_date(
+    question: str, phrase: str, admitted: bool
+) -> None:
+    # spaCy labels "27 years" and "Monday, June 6" both DATE; only the first can be a count.
+    assert expectation(question).admits("DATE", phrase) is admitted
+    assert expectation(question).admits("DATE", phrase, firm=True) is admitted
