@@ -539,6 +539,14 @@ _CALENDAR = re.compile(
     r"jul|aug|sept?|oct|nov|dec)\b|^\W*(1[5-9]|20)\d\d\W*$",
     re.IGNORECASE,
 )
+# And the other way round: "When was the conference to start?" is not answered by "10-day"
+# or "three weeks" (a length of time, also DATE to spaCy) unless it says when ("ago", "later").
+_LENGTH = re.compile(
+    r"^\W*(the\s+)?(\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"several|few|many)[\s-]+(hours?|days?|weeks?|months?|years?|decades?|centuries)"
+    r"(-long|-old)?\W*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -560,11 +568,13 @@ class Expectation:
 
     def admits(self, label: str, text: str, firm: bool = False) -> bool:
         """Whether a phrase `text` with the entity `label` can be the fact asked for: its
-        label is one of `labels` (`firm_labels` with `firm`), and a count or amount is not
-        a calendar date."""
+        label is one of `labels` (`firm_labels` with `firm`), a count or amount is not a
+        calendar date, and a date is not a length of time."""
         if label not in (self.firm_labels if firm else self.labels):
             return False
-        return not (label == "DATE" and self.kind in _MEASURED and _CALENDAR.search(text))
+        if label == "DATE" and self.kind in _MEASURED:
+            return not _CALENDAR.search(text)
+        return not (label == "DATE" and self.kind == "date" and _LENGTH.match(text))
 
 
 def _last_clause(question: str) -> str:

@@ -55,11 +55,15 @@ def test_a_question_for_no_single_fact_accepts_no_label() -> None:
         ("How much did the bidder pay?", "Tuesday", False),
         ("When does the withdrawal end?", "September 11", True),
         ("When did the bank open?", "1994", True),
+        ("When was the conference supposed to start?", "10-day", False),
+        ("When was the conference supposed to start?", "three weeks", False),
+        ("When did the talks begin?", "three weeks ago", True),
+        ("When did the talks begin?", "the past two years", True),
     ],
 )
-def test_a_count_or_amount_is_never_a_calendar_date(
+def test_a_count_or_amount_is_never_a_calendar_date_nor_a_date_a_length(
     question: str, phrase: str, admitted: bool
 ) -> None:
-    # spaCy labels "27 years" and "Monday, June 6" both DATE; only the first can be a count.
+    # spaCy labels "27 years" and "Monday, June 6" both DATE: a count, then a date.
     assert expectation(question).admits("DATE", phrase) is admitted
     assert expectation(question).admits("DATE", phrase, firm=True) is admitted
