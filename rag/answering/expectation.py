@@ -440,7 +440,9 @@ _WHAT_IS = re.compile(
     r"|(?:of\s+(?:these|the following|them)))",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+# A word: not the tail of a number's compound ("time" of "23-time", "day" of "10-day"), which
+# would otherwise read as the noun asked for ("Which 23-time champion…" is no date question).
+_WORD = re.compile(r"(?<![\d-])[A-Za-z][A-Za-z'’-]*")
 _SKIP = {
     "of",
     "the",

@@ -24,6 +24,7 @@ from rag.answering.expectation import expectation
         ("Queen Elizabeth II died Thursday. When did she ascend to the throne?", "date"),
         ("The minimum age for senior figure skating competition has been raised to:", "number"),
         ("This was the highest hike since:", "date"),
+        ("Which 23-time grand slam champion is set to retire?", "thing"),
         ("Why did the talks stall?", None),
         ("How did the council react?", None),
         ("True or false: the company removed the tags.", None),
