@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterator, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -256,9 +257,9 @@ class LexicalIndex:
         dead = np.fromiter((c in dropped for c in self._base_ids), bool, len(self._base_ids))
         if self._dead is not None:
             dead |= self._dead
-        ids = [c for c in self._extra.ids if c not in dropped]
-        kept = self._extra.tokens.kept(np.array([c not in dropped for c in self._extra.ids]))
-        ids, extra = ids + list(added.tokens), kept.extended(list(added.tokens.values()))
+        keep = np.array([c not in dropped for c in self._extra.ids], dtype=bool)
+        ids = _compress(self._extra.ids, keep) + list(added.tokens)
+        extra = self._extra.tokens.kept(keep).extended(list(added.tokens.values()))
         changed = self._carried + int(dead.sum()) + len(ids)
         if self._base_ids and changed <= PATCH_SHARE * len(self._base_ids):
             return self._changed(base, dead, ids, extra, added.tokenizer)
@@ -327,13 +328,9 @@ class LexicalIndex:
 
     def rebuilt(self) -> LexicalIndex | None:
         """The same chunks in a matrix built whole; None if the tokens are lost."""
-        import numpy as np
-
-        base = self._token_ids()
-        if base is None:
+        tokens = self.tokens()
+        if tokens is None:
             return None
-        live = ~self._dead if self._dead is not None else np.ones(len(base), dtype=bool)
-        tokens = base.kept(live).extended(self._extra.tokens)
         return self._indexed(list(self.chunk_ids), tokens, self._tokenizer)
 
     def save(self, folder: Path, previous: Path | None = None) -> None:
@@ -445,13 +442,12 @@ class LexicalIndex:
 
     def tokens(self) -> TokenRows | None:
         """The token ids of every chunk, in `chunk_ids` order; None if they are lost."""
-        import numpy as np
 
         base = self._token_ids()
         if base is None:
             return None
-        live = ~self._dead if self._dead is not None else np.ones(len(base), dtype=bool)
-        return base.kept(live).extended(self._extra.tokens)
+        live = base if self._dead is None else base.kept(~self._dead)
+        return live.extended(self._extra.tokens)
 
     def idf(self, stems: set[str] | frozenset[str]) -> dict[str, float]:
         """BM25 inverse document frequency of each stem; unseen stems get the highest."""
@@ -504,7 +500,7 @@ class LexicalIndex:
         hits: list[tuple[str, float]] = []
         known = self._retriever.unique_token_ids_set if self._base_ids else set()
         in_base = [t for t in query_ids if t in known]
-        if in_base and any(in_base):
+        if any(in_base):
             rows, scores = self._retriever.retrieve(
                 [in_base], k=min(k, len(self._base_ids)), show_progress=False, weight_mask=base_mask
             )
@@ -526,16 +522,31 @@ class LexicalIndex:
         import numpy as np
 
         base = len(self._base_ids)
-        if allowed is None:
-            if self._dead is None:
-                return None, None
-            return (~self._dead).astype(np.float32), None
         if self._dead is None:
+            if allowed is None:
+                return None, None
             return allowed[:base].astype(np.float32, copy=False), allowed[base:]
+        if allowed is None:
+            return self._live_weights, None
         weights = np.zeros(base, dtype=np.float32)
-        live = np.flatnonzero(~self._dead)
-        weights[live] = allowed[: len(live)]
-        return weights, allowed[len(live) :]
+        weights[self._live_rows] = allowed[: len(self._live_rows)]
+        return weights, allowed[len(self._live_rows) :]
+
+    @cached_property
+    def _live_rows(self) -> np.ndarray:
+        """The base rows not removed (only with removed rows): computed once, not per query."""
+        import numpy as np
+
+        assert self._dead is not None
+        return np.flatnonzero(~self._dead)
+
+    @cached_property
+    def _live_weights(self) -> np.ndarray:
+        """1 for each base row not removed, 0 for the removed ones."""
+        import numpy as np
+
+        assert self._dead is not None
+        return (~self._dead).astype(np.float32)
 
 
 def _compress(items: list[str], keep: np.ndarray) -> list[str]:
