@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from rag.embedder import SentenceEmbedder, default_model_path
-from rag.onnx_embedder import OnnxEmbedder, export, exported, onnx_path
+from rag.onnx_embedder import OnnxEmbedder, export, exported, length_groups, onnx_path
 from tests.conftest import CORPUS, ROOT, SEEDS
 
 HEAVY = ("torch", "transformers", "sentence_transformers", "sklearn")
@@ -57,6 +57,21 @@ def test_the_export_matches_what_ingestion_stores(onnx: OnnxEmbedder) -> None:
     texts = _passages(200)
     cosines = (onnx.embed(texts) * SentenceEmbedder().embed(texts)).sum(axis=1)
     assert float(cosines.mean()) >= 0.995 and float(cosines.min()) >= 0.98
+
+
+def test_texts_are_batched_by_length_and_returned_in_order() -> None:
+    # Sorted token counts: a question, a dozen sentences, and one long passage.
+    lengths = [9, 12, 14, 15, 18, 22, 25, 31, 33, 40, 41, 44, 180]
+    groups = length_groups(lengths, largest=64)
+    assert groups[0][0] == 0 and groups[-1][1] == len(lengths)
+    assert all(a[1] == b[0] for a, b in zip(groups, groups[1:], strict=False))
+    assert groups[-1] == (12, 13)  # the long passage pads nothing else
+    padded = sum((end - start) * lengths[end - 1] for start, end in groups)
+    assert padded < len(lengths) * max(lengths) / 3
+    # Equal lengths: as few batches as the largest allowed size permits.
+    even = length_groups([10] * 100, largest=64)
+    assert len(even) == 2 and all(0 < end - start <= 64 for start, end in even)
+    assert length_groups([], largest=64) == []
 
 
 def test_the_int8_copy_keeps_the_vectors_close(onnx: OnnxEmbedder) -> None:
