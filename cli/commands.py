@@ -131,7 +131,7 @@ def run_timeline(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     """`rag list`"""
-    articles = Assistant.open(settings=_settings(args)).articles()
+    articles = Assistant.open(settings=_settings(args), preload=False).articles()
     if args.json:
         print(json.dumps([asdict(a) for a in articles], ensure_ascii=False))
     else:

@@ -20,7 +20,7 @@ from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.generative import GenerativeAnswerer
 from rag.answers import Answer, Answerer, Passage, final_answer
 from rag.conversation import Message, standalone_question
-from rag.embedder import CachedEmbedder, Embedder
+from rag.embedder import DIMENSIONS, CachedEmbedder, Embedder
 from rag.errors import ConfigError, LLMError
 from rag.llm import open_model
 from rag.onnx_embedder import int8_embedder, query_embedder
@@ -76,13 +76,23 @@ class Assistant:
 
     @classmethod
     def open(
-        cls, index_dir: str | Path | None = None, settings: Settings | None = None
+        cls,
+        index_dir: str | Path | None = None,
+        settings: Settings | None = None,
+        preload: bool = True,
     ) -> Assistant:
-        """Open the index at `index_dir` (default: RAG_INDEX_DIR, then `.rag`)."""
+        """Open the index at `index_dir` (default: RAG_INDEX_DIR, then `.rag`).
+
+        With `preload`, Chroma reads its vectors in a thread while the first question loads
+        the rest (a cold `rag ask` at 267k passages: 3.5 → 2.9 s); pass False when nothing
+        will be searched (listing the articles)."""
         settings = settings or load_settings()
         if index_dir is not None:
             settings = settings.with_overrides(index_dir=index_dir)
-        return cls(NewsIndex.open(settings.index_dir, chroma_url=settings.chroma_url), settings)
+        index = NewsIndex.open(settings.index_dir, chroma_url=settings.chroma_url)
+        if preload:
+            index.store.preload(DIMENSIONS)
+        return cls(index, settings)
 
     def ask(
         self,

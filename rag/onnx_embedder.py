@@ -192,7 +192,7 @@ class OnnxEmbedder:
                 "run `python -m rag.onnx_embedder`"
             )
         self.batch_size = batch_size
-        self._lock = threading.Lock()  # one call at a time: the tokenizer and its batches are shared
+        self._lock = threading.Lock()  # one call at a time: the tokenizer is shared
 
     @cached_property
     def _session(self) -> Any:

@@ -7,8 +7,12 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from index.pipeline import index_paths
 from rag import Assistant, Settings
+from rag.embedder import DIMENSIONS
+from rag.store.chroma import ChunkStore
 from rag.store.news_index import NewsIndex
 from tests.conftest import SEEDS, WITHDRAWAL_DOC
 
@@ -56,3 +60,39 @@ def test_ten_concurrent_questions_during_a_write_by_another_process_are_all_righ
     # The readers then see the writer's articles too.
     assert len(assistant.articles()) == 8
     assert assistant.search("night ferry to Corran", k=1)[0].doc_id == "ferry-Corran"
+
+
+def test_vectors_load_in_a_thread_while_the_first_question_is_read(
+    tmp_path: Path, embedder
+) -> None:
+    folder = tmp_path / "index"
+    assert index_paths([SEEDS], folder, embedder=embedder, progress=False).ok
+    index = NewsIndex.open(folder)
+    loading = index.store.preload(DIMENSIONS)
+    assert loading is not None and loading.name == "chroma-preload"
+    answer = Assistant(index, Settings(index_dir=folder), embedder).ask(
+        "When does the withdrawal end?"
+    )
+    loading.join(timeout=120)
+    assert not loading.is_alive()
+    assert answer.short and "September 11" in answer.short
+    assert answer.citations[0].doc_id == WITHDRAWAL_DOC
+    # A probe Chroma refuses (the wrong width) ends quietly; searches still answer.
+    refused = index.store.preload(7)
+    assert refused is not None
+    refused.join(timeout=120)
+    vector = embedder.embed(["withdrawal from Afghanistan"])[0]
+    assert index.store.search(vector, 1)[0].metadata["doc_id"] == WITHDRAWAL_DOC
+
+
+def test_listing_the_articles_loads_no_vectors(
+    tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "index"
+    assert index_paths([SEEDS], folder, embedder=embedder, progress=False).ok
+    preloads: list[int] = []
+    monkeypatch.setattr(ChunkStore, "preload", lambda self, width: preloads.append(width))
+    assert len(Assistant.open(folder, preload=False).articles()) == 2
+    assert preloads == []
+    Assistant.open(folder)  # to answer questions: the vectors are read at once
+    assert preloads == [DIMENSIONS]
