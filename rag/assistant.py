@@ -84,7 +84,7 @@ class Assistant:
         """Open the index at `index_dir` (default: RAG_INDEX_DIR, then `.rag`).
 
         With `preload`, Chroma reads its vectors in a thread while the first question loads
-        the rest (a cold `rag ask` at 267k passages: 3.5 → 2.9 s); pass False when nothing
+        the rest (a cold `rag ask` at 267k passages: 3.5 → 2.9-3.0 s); pass False when nothing
         will be searched (listing the articles)."""
         settings = settings or load_settings()
         if index_dir is not None:
