@@ -182,9 +182,14 @@ class OnnxEmbedder:
     """
 
     def __init__(
-        self, model: Path | None = None, batch_size: int = 64, precision: str = "float32"
+        self,
+        model: Path | None = None,
+        batch_size: int = 64,
+        precision: str = "float32",
+        threads: int = 0,
     ) -> None:
         self.model_path = model or default_model_path()
+        self.threads = threads  # onnxruntime's intra-op threads; 0: one per core
         self.precision = precision
         if not exported(self.model_path, precision):
             raise ModelNotFoundError(
@@ -204,6 +209,7 @@ class OnnxEmbedder:
         # from whatever else runs (the chat's other answers, an upload, another process),
         # which doubled a warm question on 2 busy cores (210 → 125 ms; 1 thread: 115 ms).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.intra_op_num_threads = self.threads
         return onnxruntime.InferenceSession(
             str(onnx_path(self.model_path, self.precision)),
             options,
@@ -263,6 +269,12 @@ class OnnxEmbedder:
         return pooled.astype(np.float32)
 
 
+# Questions and the answer stage run the model on one core: the answer stage tags its
+# sentences with spaCy in another thread meanwhile, and two onnxruntime threads on top of it
+# oversubscribed the 2 cores (warm answer stage p50 at 59k passages 75 → 65 ms, at 267k
+# 81 → 66 ms, with one). Two questions at once each get a core. Ingestion keeps one per core.
+QUERY_THREADS = 1
+
 RUN_COST = 16  # one model run's fixed cost, in padded tokens (~0.7 ms at ~45 µs a token)
 
 
@@ -293,7 +305,9 @@ def query_embedder(settings: Settings) -> Embedder:
     (no torch import), else sentence-transformers with the ingestion settings."""
     model = Path(settings.embed_model) if settings.embed_model else None
     try:
-        return OnnxEmbedder(model or default_model_path(), settings.embed_batch_size)
+        return OnnxEmbedder(
+            model or default_model_path(), settings.embed_batch_size, threads=QUERY_THREADS
+        )
     except ModelNotFoundError:
         return SentenceEmbedder(
             settings.embed_model, settings.embed_dtype, settings.embed_batch_size
@@ -307,7 +321,9 @@ def int8_embedder(settings: Settings) -> OnnxEmbedder | None:
         return None
     model = Path(settings.embed_model) if settings.embed_model else None
     try:
-        return OnnxEmbedder(model or default_model_path(), settings.embed_batch_size, "int8")
+        return OnnxEmbedder(
+            model or default_model_path(), settings.embed_batch_size, "int8", QUERY_THREADS
+        )
     except ModelNotFoundError:
         return None
 

@@ -11,7 +11,16 @@ import numpy as np
 import pytest
 
 from rag.embedder import SentenceEmbedder, default_model_path
-from rag.onnx_embedder import OnnxEmbedder, export, exported, length_groups, onnx_path
+from rag.onnx_embedder import (
+    OnnxEmbedder,
+    export,
+    exported,
+    int8_embedder,
+    length_groups,
+    onnx_path,
+    query_embedder,
+)
+from rag.settings import Settings
 from tests.conftest import CORPUS, ROOT, SEEDS
 
 HEAVY = ("torch", "transformers", "sentence_transformers", "sklearn")
@@ -72,6 +81,16 @@ def test_texts_are_batched_by_length_and_returned_in_order() -> None:
     even = length_groups([10] * 100, largest=64)
     assert len(even) == 2 and all(0 < end - start <= 64 for start, end in even)
     assert length_groups([], largest=64) == []
+
+
+def test_questions_and_answers_run_on_one_core_each() -> None:
+    # The answer stage's tagger thread has the other core; ingestion keeps both.
+    settings = Settings()
+    for model in (query_embedder(settings), int8_embedder(settings)):
+        assert isinstance(model, OnnxEmbedder)
+        assert model._session.get_session_options().intra_op_num_threads == 1
+        assert model.embed(["When does the withdrawal end?"]).shape == (1, 384)
+    assert OnnxEmbedder()._session.get_session_options().intra_op_num_threads == 0
 
 
 def test_the_int8_copy_keeps_the_vectors_close(onnx: OnnxEmbedder) -> None:
