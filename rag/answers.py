@@ -111,7 +111,9 @@ class Answer:
     sentences: list[SentenceCheck] = field(default_factory=list)  # generated answers only
     answerer: str = "extractive"  # what wrote it: "extractive" or the language model's name
     notice: str = ""  # why it is not what was asked for, e.g. the model failed
-    short: str | None = None  # the fact alone ("by September 11"), verbatim from citation 1
+    # The fact alone ("by September 11"), verbatim from the last citation, completed from its
+    # article where the sentence leaves it short: a date's year, a surname's full name.
+    short: str | None = None
     # (a "when" answer gives the resolved date: "Saturday, May 1, 2021")
     time_scope: str = ""  # the dates the answer keeps to, when a filter or the question set them
 

@@ -215,6 +215,7 @@ class ExtractiveAnswerer:
             factoid=factoid,
         )
         if pick is not None and chance >= self.model.threshold:
+            pick = in_full(pick, found, expect)
             return short_answer(question, pick, chance, passages), replace(signals, short=True)
         # No phrase is likely enough on its own: the sentence ranking decides.
         chosen = [ranked[0][0]]
@@ -245,6 +246,7 @@ class ExtractiveAnswerer:
             pick = stated[int(np.argmax(self.model.logits(np.array([p.features for p in stated]))))]
             follows = follow_on is not None and _key(pick.sentence) == _key(follow_on)
             lead_in = chosen[0] if follows else None
+            pick = in_full(pick, found, expect)
             return short_answer(question, pick, chance, passages, lead_in), replace(
                 signals, short=True
             )
@@ -538,6 +540,37 @@ def short_answer(
     short = resolved_short(pick.short, quoted.citations[-1])
     lead = short[0].upper() + short[1:]
     return replace(quoted, text=f"{lead} [{len(sentences)}]. {quoted.text}", short=short)
+
+
+# People only: a place's longer name is another place ("Virginia" is not "West Virginia"),
+# and an organisation's may be one of its programmes ("Southwest" in a "Stronger Southwest"
+# plan); a person named in full and then by surname is one person.
+_NAMED = frozenset({"PERSON"})
+
+
+def in_full(pick: Phrase, found: Sequence[Phrase], expect: Expectation) -> Phrase:
+    """`pick` with the fuller name its own article gives it among the sentences read: "Brady"
+    → "Tom Brady". News names someone in full once, then by surname, and the answer-bearing
+    sentence is often a later one. The fuller name is a person the question admits whose
+    name ends with the picked words; the most frequent such name, then the shortest. Shown
+    like a date's day ("Saturday, May 1, 2021"): the quote stays as written."""
+    words = pick.span.text.split()
+    if pick.span.label not in _NAMED or not 1 <= len(words) <= 2:
+        return pick
+    doc = pick.sentence.passage.doc_id
+    fuller = Counter(
+        p.span.text
+        for p in found
+        if p.sentence.passage.doc_id == doc
+        and p.span.label in _NAMED
+        and len(words) < len(p.span.text.split()) <= 4
+        and p.span.text.endswith(" " + pick.span.text)
+        and expect.admits(p.span.label, p.span.text)
+    )
+    if not fuller:
+        return pick
+    name = min(fuller, key=lambda text: (-fuller[text], len(text), text))
+    return replace(pick, short=pick.short.replace(pick.span.text, name, 1))
 
 
 def resolved_short(short: str, citation: Citation) -> str:

@@ -22,7 +22,8 @@ LIBRARY = (
     "The library will cost $48.5 million, and the state will pay 40 percent of the cost. "
     "Architect Maria Gonzalez-O'Neill designed the building, which will hold 120,000 books "
     "on four floors. Construction begins in June, and the library is to open by September "
-    "2026. The project's manager, Tom McAllister, will be paid a fee of $250,000 a year.\n\n"
+    "2026. The project's manager, Tom McAllister, will be paid a fee of $250,000 a year. "
+    "McAllister said the roof will carry solar panels.\n\n"
     "Skaters and the age limit\n\n"
     "Four months after the Kamila Valieva saga, the age limit in figure skating is being "
     "raised. Skaters will have to be 17 years old to compete at the senior level from 2024."
@@ -69,6 +70,15 @@ def test_a_lookup_is_answered_with_the_phrase_that_states_it(
     assert answer.text.startswith(answer.short[0].upper() + answer.short[1:])
     assert citation.quote in answer.text
     assert LIBRARY[citation.start : citation.end] == citation.quote
+
+
+def test_a_surname_is_answered_with_the_full_name_the_article_gives(library: Assistant) -> None:
+    answer = library.ask("Who said the roof will carry solar panels?")
+    assert answer.short == "Tom McAllister", answer.text
+    # The quote stays as written; the full name is the article's own, a sentence earlier.
+    quote = answer.citations[0].quote
+    assert quote.startswith("McAllister said") and "Tom McAllister" not in quote
+    assert "Tom McAllister" in LIBRARY
 
 
 def test_the_sentence_that_answers_wins_over_the_one_that_restates_the_question(
