@@ -12,7 +12,7 @@ label for are added: votes and scores ("5-4", "61 to 38") and heights ("6 feet 2
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -42,6 +42,7 @@ class Span:
     end: int
     label: str  # a spaCy entity label, "SCORE", or "NOUN" for a plain noun phrase
     verb: str = ""  # the verb just before it, lower-cased ("starts" of "starts Saturday")
+    verb_after: str = ""  # the verb just after it ("plans" of "Turkey plans to host")
 
 
 _cache: OrderedDict[str, tuple[Span, ...]] = OrderedDict()
@@ -73,8 +74,14 @@ def _spans(text: str, doc: Any) -> tuple[Span, ...]:
             spans.append(Span(text[start:end], start, end, "NOUN"))
     tokens = [(t.idx + len(t.text), t.pos_ == "VERB", t.lower_) for t in doc]
     ends = [end for end, _, _ in tokens]
+    starts = [t.idx for t in doc]
     return tuple(
-        replace(s, verb=_verb_before(tokens, ends, s.start)) for s in _without_nested(spans)
+        replace(
+            s,
+            verb=_verb_before(tokens, ends, s.start),
+            verb_after=_verb_after(tokens, starts, s.end),
+        )
+        for s in _without_nested(spans)
     )
 
 
@@ -87,7 +94,16 @@ def _verb_before(tokens: list[tuple[int, bool, str]], ends: list[int], start: in
     return verbs[-1] if verbs else ""
 
 
+def _verb_after(tokens: list[tuple[int, bool, str]], starts: list[int], end: int) -> str:
+    """The verb right after character `end`, the phrase being its subject ("plans" in
+    "Turkey plans to host"); `starts`: the start offset of each word."""
+    after = tokens[bisect_left(starts, end) : bisect_left(starts, end) + _SUBJECT_REACH]
+    verbs = [lower for _, verb, lower in after if verb]
+    return verbs[0] if verbs else ""
+
+
 _VERB_REACH = 3  # words
+_SUBJECT_REACH = 2  # words: "Turkey plans", "Turkey also plans"
 
 
 def _noun_phrases(doc: Any) -> list[tuple[int, int]]:

@@ -22,6 +22,23 @@ def test_a_date_of_another_event_in_the_sentence_gives_way_to_the_one_asked_abou
     assert dates("When is the withdrawal?") == ["Saturday", "September 11"], "no verb: both stay"
 
 
+def test_a_place_that_is_the_subject_of_the_asked_verb_wins_over_another_place() -> None:
+    from rag.answering.expectation import expectation
+    from rag.answering.short import QuestionWords, of_the_asked_event
+    from rag.answering.spans import spans_of
+
+    sentence = "The envoy will travel to Doha this week, and Turkey plans to host the conference."
+    spans = spans_of([sentence])[0]
+    assert next(s for s in spans if s.text == "Turkey").verb_after == "plans"
+
+    def places(question: str) -> list[str]:
+        kept = of_the_asked_event(spans, expectation(question), QuestionWords(question))
+        return [s.text for s in kept if s.label == "GPE"]
+
+    assert places("Which country plans to host the conference?") == ["Turkey"]
+    assert places("Where is the envoy traveling this week?") == ["Doha"]
+
+
 def test_the_class_asked_for_is_put_in_words_only_when_there_is_one() -> None:
     from rag.answering.expectation import expectation
     from rag.answering.short import asked_class
