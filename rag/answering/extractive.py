@@ -552,21 +552,34 @@ def in_full(pick: Phrase, found: Sequence[Phrase], expect: Expectation) -> Phras
     """`pick` with the fuller name its own article gives it among the sentences read: "Brady"
     → "Tom Brady". News names someone in full once, then by surname, and the answer-bearing
     sentence is often a later one. The fuller name is a person the question admits whose
-    name ends with the picked words; the most frequent such name, then the shortest. Shown
-    like a date's day ("Saturday, May 1, 2021"): the quote stays as written."""
+    name ends with the picked words, in those sentences or else in the article's headline;
+    the most frequent such name, then the shortest. Shown like a date's day ("Saturday, May
+    1, 2021"): the quote stays as written."""
     words = pick.span.text.split()
     if pick.span.label not in _NAMED or not 1 <= len(words) <= 2:
         return pick
     doc = pick.sentence.passage.doc_id
+
+    def longer(name: str) -> bool:
+        return (
+            len(words) < len(name.split()) <= 4
+            and name.endswith(" " + pick.span.text)
+            and expect.admits(pick.span.label, name)
+        )
+
     fuller = Counter(
         p.span.text
         for p in found
-        if p.sentence.passage.doc_id == doc
-        and p.span.label in _NAMED
-        and len(words) < len(p.span.text.split()) <= 4
-        and p.span.text.endswith(" " + pick.span.text)
-        and expect.admits(p.span.label, p.span.text)
+        if p.sentence.passage.doc_id == doc and p.span.label in _NAMED and longer(p.span.text)
     )
+    if not fuller:
+        # Headlines name people in full ("Tom Brady is ranked No. 1"), tagged in the
+        # tagger's thread like the sentences.
+        title = pick.sentence.passage.title
+        if pick.span.text not in title:
+            return pick
+        (spans,) = _tagger().submit(spans_of, [title]).result()
+        fuller = Counter(s.text for s in spans if s.label in _NAMED and longer(s.text))
     if not fuller:
         return pick
     name = min(fuller, key=lambda text: (-fuller[text], len(text), text))

@@ -81,6 +81,28 @@ def test_a_surname_is_answered_with_the_full_name_the_article_gives(library: Ass
     assert "Tom McAllister" in LIBRARY
 
 
+def test_a_surname_is_named_in_full_from_the_headline(
+    tmp_path: Path, embedder: SentenceEmbedder
+) -> None:
+    record = {
+        "id": "top-player",
+        "title": "NFL Top 100 Players of 2022: Tom Brady is ranked No. 1",
+        "published": "2022-08-28",
+        "text": "The league's players cast their ballots over the summer. This is the fourth "
+        "time that Brady has been named the NFL's top player in a vote by his peers.",
+    }
+    corpus = tmp_path / "one.jsonl"
+    corpus.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    index_paths([corpus], tmp_path / "index", embedder=embedder, progress=False)
+    assistant = Assistant(
+        NewsIndex.open(tmp_path / "index"), Settings(index_dir=tmp_path / "index"), embedder
+    )
+    answer = assistant.ask("Who was named the NFL's top player by his peers?")
+    assert answer.short == "Tom Brady", answer.text
+    assert "Tom Brady" not in answer.citations[0].quote
+    assert answer.citations[0].title == record["title"]
+
+
 def test_the_sentence_that_answers_wins_over_the_one_that_restates_the_question(
     library: Assistant,
 ) -> None:
