@@ -97,7 +97,8 @@ def _verb_before(tokens: list[tuple[int, bool, str]], ends: list[int], start: in
 def _verb_after(tokens: list[tuple[int, bool, str]], starts: list[int], end: int) -> str:
     """The verb right after character `end`, the phrase being its subject ("plans" in
     "Turkey plans to host"); `starts`: the start offset of each word."""
-    after = tokens[bisect_left(starts, end) : bisect_left(starts, end) + _SUBJECT_REACH]
+    first = bisect_left(starts, end)
+    after = tokens[first : first + _SUBJECT_REACH]
     verbs = [lower for _, verb, lower in after if verb]
     return verbs[0] if verbs else ""
 
