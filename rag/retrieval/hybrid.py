@@ -119,7 +119,7 @@ class HybridRetriever:
         # One 0/1 weight per chunk for the range: BM25's mask, and the dense search's ids.
         mask = snapshot.lexical_mask(*dates.days()) if dates else None
         timings: dict[str, float] = {}
-        dense: list[StoredChunk] = []
+        dense: list[str] = []
         lexical: list[tuple[str, float]] = []
         if self.mode != "lexical":
             started = time.perf_counter()
@@ -128,7 +128,7 @@ class HybridRetriever:
             # `where` on the day number took 485 ms (Chroma reads the metadata from SQLite).
             allowed = snapshot.chunks_in(mask) if mask is not None else None
             hits = self.index.store.search(vector, self.candidates, ids=allowed)
-            dense = [chunk for chunk in hits if chunk.id in snapshot.chunk_ids]
+            dense = [hit.id for hit in hits if hit.id in snapshot.article_of]
             timings["dense"] = time.perf_counter() - started
         if self.mode != "dense":
             started = time.perf_counter()
@@ -155,41 +155,44 @@ class HybridRetriever:
     def _fuse(
         self,
         snapshot: Snapshot,
-        dense: list[StoredChunk],
+        dense_ids: list[str],
         lexical_ids: list[str],
         k: int,
         as_of: dt.date | None,
         recent: bool = False,
     ) -> list[Passage]:
-        dense_rank = {chunk.id: rank for rank, chunk in enumerate(dense, 1)}
+        """The `k` best of both rankings. Scored from the snapshot's catalog (a chunk's
+        article gives its story and date), so only the `k` kept are read from the store."""
+        dense_rank = {chunk_id: rank for rank, chunk_id in enumerate(dense_ids, 1)}
         lexical_rank = {chunk_id: rank for rank, chunk_id in enumerate(lexical_ids, 1)}
-        chunks = {chunk.id: chunk for chunk in dense}
-        missing = [chunk_id for chunk_id in lexical_ids if chunk_id not in chunks]
-        chunks.update({chunk.id: chunk for chunk in self.index.store.get(missing)})
-        groups = snapshot.groups
+        groups, article_of = snapshot.groups, snapshot.article_of
         scored = []
-        for chunk_id, chunk in chunks.items():
-            doc_id = str(chunk.metadata.get("doc_id", ""))
-            if groups.head(doc_id) != doc_id:
+        for chunk_id in dict.fromkeys([*dense_ids, *lexical_ids]):
+            article = article_of.get(chunk_id)
+            if article is None or groups.head(article.id) != article.id:
                 continue  # a republished copy: its group's representative stands for it
             fused = sum(
                 share / (RRF_K + ranks[chunk_id])
                 for share, ranks in ((1.0, dense_rank), (self.lexical_weight, lexical_rank))
                 if chunk_id in ranks
             )
-            weight = date_weight(chunk.metadata.get("published"), as_of, recent)
-            scored.append((fused * weight, chunk))
+            weight = date_weight(article.published, as_of, recent)
+            scored.append((fused * weight, chunk_id))
         scored.sort(key=lambda pair: pair[0], reverse=True)
+        best = scored[:k]
+        chunks = {chunk.id: chunk for chunk in self.index.store.get([c for _, c in best])}
         articles = snapshot.catalog
         passages = []
-        for score, chunk in scored[:k]:
-            others = [articles[d] for d in groups.others(str(chunk.metadata.get("doc_id")))]
+        for score, chunk_id in best:
+            if chunk_id not in chunks:
+                continue  # removed from the store since the snapshot was taken
+            doc_id = article_of[chunk_id].id
+            others = [articles[d] for d in groups.others(doc_id)]
             also_in = tuple(dict.fromkeys(a.outlet or a.title for a in others if a))
-            passages.append(
-                _passage(chunk, score, dense_rank.get(chunk.id), lexical_rank.get(chunk.id))
+            passage = _passage(
+                chunks[chunk_id], score, dense_rank.get(chunk_id), lexical_rank.get(chunk_id)
             )
-            if also_in:
-                passages[-1] = replace(passages[-1], also_in=also_in)
+            passages.append(replace(passage, also_in=also_in) if also_in else passage)
         return passages
 
 

@@ -24,7 +24,7 @@ import shutil
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from functools import cached_property
@@ -130,13 +130,19 @@ class Snapshot:
         self.generation, self.catalog, self.lexical = generation, catalog, lexical
 
     @cached_property
-    def chunk_ids(self) -> frozenset[str]:
-        """The ids of every chunk of the catalog's articles: what a dense hit must be in.
+    def article_of(self) -> dict[str, ArticleInfo]:
+        """Each chunk of the catalog's articles, by id, with its article: what a dense hit
+        must be in, and what a ranking reads a chunk's date and story from before its text.
 
         While a write is under way Chroma already holds some of its chunks; a reader keeps to
         the last complete state, so an article is replaced all at once for it.
         """
-        return frozenset(c for info in self.catalog.values() for c in info.chunk_ids)
+        return {c: info for info in self.catalog.values() for c in info.chunk_ids}
+
+    @property
+    def chunk_ids(self) -> Collection[str]:
+        """The ids of every chunk of the catalog's articles."""
+        return self.article_of.keys()
 
     @cached_property
     def groups(self) -> DuplicateGroups:
@@ -148,11 +154,14 @@ class Snapshot:
         import numpy as np
 
         days = {
-            c: day_number(info.published) if info.published else 0
+            info.id: day_number(info.published) if info.published else 0
             for info in self.catalog.values()
-            for c in info.chunk_ids
         }
-        return np.array([days.get(c, 0) for c in self.lexical.chunk_ids], np.int64)
+        article_of = self.article_of
+        return np.array(
+            [days[article_of[c].id] if c in article_of else 0 for c in self.lexical.chunk_ids],
+            np.int64,
+        )
 
     def lexical_mask(self, since: int | None, until: int | None) -> np.ndarray:
         """One 0/1 weight per BM25 chunk: 1 where its article's day number (YYYYMMDD) lies in
@@ -235,7 +244,7 @@ class NewsIndex:
         """The BM25 index, current with the store."""
         return self.snapshot().lexical
 
-    def chunk_ids(self) -> frozenset[str]:
+    def chunk_ids(self) -> Collection[str]:
         """The ids of every chunk of the catalog's articles (`Snapshot.chunk_ids`)."""
         return self.snapshot().chunk_ids
 

@@ -82,7 +82,8 @@ def test_vectors_load_in_a_thread_while_the_first_question_is_read(
     assert refused is not None
     refused.join(timeout=120)
     vector = embedder.embed(["withdrawal from Afghanistan"])[0]
-    assert index.store.search(vector, 1)[0].metadata["doc_id"] == WITHDRAWAL_DOC
+    nearest = index.store.search(vector, 1)[0]
+    assert index.store.get([nearest.id])[0].metadata["doc_id"] == WITHDRAWAL_DOC
 
 
 def test_listing_the_articles_loads_no_vectors(
