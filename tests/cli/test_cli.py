@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +11,16 @@ from pathlib import Path
 from tests.conftest import ROOT, SEEDS, WITHDRAWAL_DOC
 
 
-def rag(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def rag(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cli", *args], cwd=cwd, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -47,10 +55,17 @@ def test_index_ask_json_list_and_remove(tmp_path: Path) -> None:
 
     listed = rag("list", "--index", index_dir)
     assert WITHDRAWAL_DOC in listed.stdout and "2021-04-28" in listed.stdout
+    # `index` and `remove` exit without Python's teardown: what they wrote is on disk, and
+    # a new process's vector search (no BM25) finds it, and then no longer finds it.
+    dense = {"RAG_RETRIEVAL": "dense"}
+    found = rag("search", "troops leave Afghanistan", "--index", index_dir, env=dense)
+    assert found.returncode == 0 and WITHDRAWAL_DOC in found.stdout, found.stderr
 
     removed = rag("remove", WITHDRAWAL_DOC, "nonexistent", "--index", index_dir)
     assert removed.returncode == 1 and "nonexistent" in removed.stderr
     assert WITHDRAWAL_DOC not in rag("list", "--index", index_dir).stdout
+    gone = rag("search", "troops leave Afghanistan", "--index", index_dir, env=dense)
+    assert gone.returncode == 0 and WITHDRAWAL_DOC not in gone.stdout, gone.stderr
 
 
 def test_failed_input_sets_the_exit_code_and_names_the_file(tmp_path: Path) -> None:
