@@ -22,6 +22,7 @@ Questions keep float32: their vectors are searched against the stored ones.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -198,6 +199,23 @@ class OnnxEmbedder:
             )
         self.batch_size = batch_size
         self._lock = threading.Lock()  # one call at a time: the tokenizer is shared
+
+    def warm(self) -> threading.Thread:
+        """Load the session and tokenizer in a thread, and return it.
+
+        onnxruntime builds a session (~0.2 s) without holding the GIL, so the load overlaps
+        whatever the caller does meanwhile (adding one article: opening the index, chunking).
+        A load that fails ends quietly: the first `embed` meets the error and reports it.
+        """
+
+        def load() -> None:
+            with self._lock, contextlib.suppress(Exception):
+                self._session  # noqa: B018 - loading it is the point
+                self._tokenizer  # noqa: B018
+
+        thread = threading.Thread(target=load, name="onnx-warm", daemon=True)
+        thread.start()
+        return thread
 
     @cached_property
     def _session(self) -> Any:

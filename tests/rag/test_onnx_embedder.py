@@ -93,6 +93,21 @@ def test_questions_and_answers_run_on_one_core_each() -> None:
     assert OnnxEmbedder()._session.get_session_options().intra_op_num_threads == 0
 
 
+def test_a_warmed_model_embeds_as_a_cold_one(onnx: OnnxEmbedder, tmp_path: Path) -> None:
+    warmed = OnnxEmbedder()
+    warmed.warm().join(timeout=120)
+    assert "_session" in vars(warmed) and "_tokenizer" in vars(warmed)
+    texts = ["When does the withdrawal end?", "Kabul"]
+    assert np.allclose(warmed.embed(texts), onnx.embed(texts), atol=1e-6)
+    # A load that fails ends quietly in its thread; the first embed reports the error.
+    broken = OnnxEmbedder()
+    broken.model_path = tmp_path  # no tokenizer.json there
+    broken.warm().join(timeout=120)
+    assert "_tokenizer" not in vars(broken)
+    with pytest.raises(Exception, match="tokenizer.json|No such file"):
+        broken.embed(["Kabul"])
+
+
 def test_the_int8_copy_keeps_the_vectors_close(onnx: OnnxEmbedder) -> None:
     # The answer stage's model: each weight matrix quantised per channel, attention kept in
     # float32. A naive quantisation (every MatMul, one scale per matrix) has mean 0.96.
