@@ -14,6 +14,7 @@ Figures print as they come, go to `--json` and are drawn into `--plot`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import io
 import json
@@ -54,7 +55,6 @@ def grow(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Index the corpora step by step, measuring at each point; the figures per point."""
     from index.chunker import Chunker
     from index.loaders import load_articles
-    from index.pipeline import index_paths
     from rag.documents import searchable_text
     from rag.embedder import SentenceEmbedder
     from rag.settings import Settings
@@ -81,6 +81,7 @@ def grow(args: argparse.Namespace) -> list[dict[str, Any]]:
         )
         sample: list[str] = []
         seen, chooser = 0, random.Random(0)
+        peak, offset, timeline, failed = 0.0, 0.0, [], 0
         while passages < 0.98 * point:
             wanted = max(20, int((point - passages) / per_article))
             lines = [line for _, line in zip(range(wanted), stream, strict=False)]
@@ -88,12 +89,16 @@ def grow(args: argparse.Namespace) -> list[dict[str, Any]]:
                 break
             part = work / f"step-{len(curve)}-{step}.jsonl"
             part.write_text("".join(lines), encoding="utf-8")
-            report = index_paths([part], index_dir, settings, embedder, progress=args.progress)
+            report = index_step(part, index_dir, args.progress)
             step += 1
-            step_chunks += report.chunks_embedded
-            step_seconds += report.seconds
-            for stage, seconds in report.stages.items():
+            step_chunks += report["chunks_embedded"]
+            step_seconds += report["seconds"]
+            for stage, seconds in report["stages"].items():
                 stages[stage] += seconds
+            peak = max(peak, report["peak_rss_mib"])
+            failed += report["failed"]
+            timeline += [[round(offset + t, 1), mib] for t, mib in report["rss"]]
+            offset = timeline[-1][0] if timeline else offset
             for article in load_articles([part], settings.max_article_chars):
                 if isinstance(article, Exception):
                     continue
@@ -117,15 +122,17 @@ def grow(args: argparse.Namespace) -> list[dict[str, Any]]:
             "ingest_passages_per_s": rate,
             "bare_model_passages_per_s": bare,
             "ratio": rate / bare if bare else None,
+            "failed_articles": failed,
             **{f"step_{k}_s": v for k, v in stages.items()},
-            "peak_rss_indexing_mib": peak_rss_mib(),
+            "peak_rss_indexing_mib": peak,
             **disk(index_dir, passages),
             **serving(index_dir, args.questions, args.count),
             "cold_rag_ask_s": cold_ask(index_dir),
             "add_one_article_s": add_one(index_dir, next(stream, None), work),
         }
-        curve.append(figures)
         show(figures)
+        figures["rss_indexing_mib"] = timeline  # [seconds into the step, MiB], every second
+        curve.append(figures)
         if args.json:
             args.json.write_text(json.dumps(curve, indent=2), encoding="utf-8")
         if args.plot:
@@ -135,6 +142,51 @@ def grow(args: argparse.Namespace) -> list[dict[str, Any]]:
         if passages < 0.98 * point:
             break  # the corpora ran out
     return curve
+
+
+def index_step(part: Path, index_dir: Path, progress: bool) -> dict[str, Any]:
+    """Index `part` as `rag index` would, in a fresh process (`--step`), and sample its
+    resident memory every second: the peak is the indexer's alone, not this harness's (its
+    bare-model sample, the catalogs it reads between steps)."""
+    command = [sys.executable, "-m", "index.scale", "--step", str(part), "--index", str(index_dir)]
+    if progress:
+        command.append("--progress")
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    status, started, rss = Path(f"/proc/{child.pid}/status"), time.perf_counter(), []
+    while child.poll() is None:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            line = next(x for x in status.read_text().splitlines() if x.startswith("VmRSS:"))
+            rss.append([round(time.perf_counter() - started, 1), int(line.split()[1]) // 1024])
+        time.sleep(1.0)
+    out, _ = child.communicate()
+    if child.returncode:
+        raise SystemExit(f"indexing {part} failed (exit {child.returncode})")
+    report: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    report["rss"] = rss
+    return report
+
+
+def step(part: Path, index_dir: Path, progress: bool) -> dict[str, Any]:
+    """`--step`: index one part with a warmed model; the report and this process's peak."""
+    from index.pipeline import index_paths
+    from rag.embedder import SentenceEmbedder
+    from rag.settings import Settings
+
+    settings = Settings()
+    embedder = SentenceEmbedder(
+        settings.embed_model, settings.embed_dtype, settings.embed_batch_size
+    )
+    embedder.embed(["warm the model outside every timing"])
+    report = index_paths([part], index_dir, settings, embedder, progress=progress)
+    for failure in report.failed:
+        print(f"skipped: {failure}", file=sys.stderr)
+    return {
+        "failed": len(report.failed),
+        "seconds": report.seconds,
+        "chunks_embedded": report.chunks_embedded,
+        "stages": report.stages,
+        "peak_rss_mib": peak_rss_mib(),
+    }
 
 
 def peak_rss_mib() -> float:
@@ -291,8 +343,10 @@ def draw(curve: list[dict[str, Any]], path: Path) -> None:
         ("Warm ask (ms)", ("ask_p50_ms", "ask_p95_ms")),
         ("Seconds", ("bm25_build_s", "bm25_load_s", "cold_rag_ask_s", "add_one_article_s")),
     )
-    figure, axes = plt.subplots(2, 3, figsize=(15, 8.5))
-    for axis, (title, names) in zip(axes.flat, panels, strict=True):
+    figure = plt.figure(figsize=(15, 12))
+    grid = figure.add_gridspec(3, 3)
+    axes = [figure.add_subplot(grid[row, column]) for row in range(2) for column in range(3)]
+    for axis, (title, names) in zip(axes, panels, strict=True):
         for name in names:
             y = [p.get(name) for p in curve]
             shown = [(a, b) for a, b in zip(x, y, strict=True) if b is not None]
@@ -312,6 +366,17 @@ def draw(curve: list[dict[str, Any]], path: Path) -> None:
         axis.set_xlabel("passages indexed")
         axis.grid(alpha=0.3)
         axis.legend(fontsize=8)
+    memory = figure.add_subplot(grid[2, :])  # is memory flat through each step's ingest?
+    for point in curve:
+        if point.get("rss_indexing_mib"):
+            seconds, mib = zip(*point["rss_indexing_mib"], strict=True)
+            memory.plot(seconds, mib, linewidth=0.8, label=f"step to {point['passages']:,}")
+    memory.axhline(TARGETS["peak_rss_indexing_mib"], linestyle="--", color="grey", alpha=0.6)
+    memory.set_title("RSS of `rag index` through each step (sampled every second)")
+    memory.set_xlabel("seconds into the step")
+    memory.set_ylabel("MiB")
+    memory.grid(alpha=0.3)
+    memory.legend(fontsize=8)
     figure.suptitle("Scale curve (dashed: issue 12 targets at 300k passages)")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
@@ -398,7 +463,12 @@ def main(argv: list[str] | None = None) -> int:
         "--markdown", action="store_true", help="print --json's curve as a Markdown table"
     )
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--step", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.step:
+        print(json.dumps(step(args.step, args.index, args.progress)))
+        return 0
     if args.serve:
         print(json.dumps(serve(args.serve, args.questions, args.count)))
         return 0
