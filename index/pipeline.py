@@ -7,14 +7,17 @@ Usage:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import threading
 import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from queue import Full, Queue
+from typing import TYPE_CHECKING, Any
 
 from index.chunker import Chunker
 from index.loaders import count_inputs, load_articles
@@ -36,6 +39,7 @@ from rag.time.expressions import find_dates
 if TYPE_CHECKING:
     import numpy as np
 
+AHEAD = 64  # articles prepared ahead of the model (~800 chunks)
 EMBED_BATCH = 256  # chunks gathered across articles before one call to the model; also the
 # most embedded at once, so a long article is embedded and stored in batches of this many
 
@@ -166,6 +170,62 @@ class _Batcher:
         self.pending, self.size = [], 0
 
 
+def _planned(
+    changed: Iterable[tuple[Article, ArticleInfo | None]], chunker: Chunker, report: IndexReport
+) -> Iterator[Pending]:
+    """Each changed article planned; one whose preparation fails is reported and skipped."""
+    for article, previous in changed:
+        try:
+            yield plan(article, set(previous.chunk_ids) if previous else set(), chunker)
+        except Exception as error:  # noqa: BLE001 - one article's defect must not end a
+            # 20k-article run (a date before year 1 once stopped one at 77%); it is named
+            _not_indexed(report, article, previous, error)
+
+
+def _ahead(items: Iterator[Pending], depth: int = AHEAD) -> Iterator[Pending]:
+    """`items`, produced in a thread up to `depth` ahead of the caller.
+
+    Reading, cleaning, chunking and dating articles is Python that holds the GIL; the model
+    releases it while it runs. In a thread the preparation of the next batch fills the gaps
+    the model leaves on the two cores (300 articles: embedding 11.7 s and preparing 2.3 s
+    took 12.8 s together). The queue is bounded, so memory stays flat; an error in the
+    thread is raised here, and a caller that stops (Ctrl-C, an error) stops the thread.
+    """
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            with contextlib.suppress(Full):
+                queue.put(item, timeout=0.1)
+                return True
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not offer(("item", item)):
+                    return
+        except BaseException as error:  # noqa: BLE001 - handed to the caller, who raises it
+            offer(("error", error))
+            return
+        offer(("end", None))
+
+    thread = threading.Thread(target=produce, name="prepare", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = queue.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join()
+
+
 def index_paths(
     paths: Iterable[str | Path],
     index_dir: Path,
@@ -197,13 +257,7 @@ def index_paths(
         changed = changed_articles(
             paths, writer.articles, report, progress, settings.max_article_chars
         )
-        for article, previous in changed:
-            try:
-                pending = plan(article, set(previous.chunk_ids) if previous else set(), chunker)
-            except Exception as error:  # noqa: BLE001 - one article's defect must not end a
-                # 20k-article run (a date before year 1 once stopped one at 77%); it is named
-                _not_indexed(report, article, previous, error)
-                continue
+        for pending in _ahead(_planned(changed, chunker, report)):
             batcher.add(pending)
             report.chunks_kept += len(pending.kept)
         batcher.flush(last=True)

@@ -373,3 +373,53 @@ def test_an_article_that_fails_in_preparation_is_named_and_the_rest_are_indexed(
     assert BAJWA_DOC in message and "year -76 is out of range" in message
     assert message.startswith(str(seeds_copy / f"{BAJWA_DOC}.txt"))
     assert _stored_doc_ids(tmp_path / "ix") == {WITHDRAWAL_DOC}
+
+
+def test_preparation_runs_ahead_in_order_and_stops_with_its_caller() -> None:
+    from index.pipeline import _ahead
+
+    assert list(_ahead(iter(range(100)), depth=4)) == list(range(100))
+
+    def failing():  # type: ignore[no-untyped-def]
+        yield 1
+        raise ValueError("article 2 could not be read")
+
+    with pytest.raises(ValueError, match="article 2"):
+        list(_ahead(failing()))
+
+    produced: list[int] = []
+
+    def counted():  # type: ignore[no-untyped-def]
+        for number in range(10_000):
+            produced.append(number)
+            yield number
+
+    ahead = _ahead(counted(), depth=4)
+    assert next(ahead) == 0
+    ahead.close()  # the caller stopped (Ctrl-C, an error): the thread stops too
+    assert len(produced) <= 1 + 4 + 2
+
+
+def test_a_run_interrupted_by_ctrl_c_resumes_without_embedding_anything_twice(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C lands while the model embeds and preparation runs ahead in its thread."""
+    many = _articles(tmp_path / "many", 2 * EMBED_BATCH + 10, 4)
+
+    class Interrupted(_Counting):
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            if self.passages >= EMBED_BATCH:
+                raise KeyboardInterrupt
+            return super().embed(texts)
+
+    first = Interrupted()
+    with pytest.raises(KeyboardInterrupt):
+        index_paths([many], tmp_path / "ix", embedder=first, progress=False)
+    kept = len(NewsIndex.open(tmp_path / "ix").articles())
+    assert 0 < kept < 2 * EMBED_BATCH + 10
+    second = _Counting()
+    resumed = index_paths([many], tmp_path / "ix", embedder=second, progress=False)
+    assert len(resumed.unchanged) == kept
+    articles = NewsIndex.open(tmp_path / "ix").articles()
+    assert len(articles) == 2 * EMBED_BATCH + 10
+    assert first.passages + second.passages == sum(len(a.chunk_ids) for a in articles.values())
