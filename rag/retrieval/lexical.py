@@ -266,6 +266,12 @@ class LexicalIndex:
         ids = _compress(self._base_ids, ~dead) + ids
         return self._indexed(ids, base.kept(~dead).extended(extra), added.tokenizer)
 
+    def rebuilds(self, changes: int) -> bool:
+        """Whether `updated` with this many more chunks dropped or added would build the
+        matrix anew rather than keep the change beside it."""
+        changed = self._carried + len(self._extra.ids) + changes
+        return not self._base_ids or changed > PATCH_SHARE * len(self._base_ids)
+
     def _changed(
         self,
         base: TokenRows,

@@ -423,3 +423,26 @@ def test_a_run_interrupted_by_ctrl_c_resumes_without_embedding_anything_twice(
     articles = NewsIndex.open(tmp_path / "ix").articles()
     assert len(articles) == 2 * EMBED_BATCH + 10
     assert first.passages + second.passages == sum(len(a.chunk_ids) for a in articles.values())
+
+
+def test_a_large_write_frees_chromas_vectors_before_bm25_is_built_anew(tmp_path: Path) -> None:
+    from rag.store.chroma import _connection
+
+    folder, many = tmp_path / "ix", _articles(tmp_path / "many", 120, 4)
+    NewsIndex.open(folder, create=True)
+    first = _connection(folder / "chroma").client
+    index_paths([many], folder, embedder=HashEmbedder(), progress=False)
+    second = _connection(folder / "chroma").client
+    assert second is not first  # released: Chroma's vector index was freed
+    one = tmp_path / "one"
+    one.mkdir()
+    text = "Ferry report\n\nThe night ferry to Corran resumes on Monday after repairs.\n"
+    (one / "ferry.txt").write_text(text, encoding="utf-8")
+    index_paths([one], folder, embedder=HashEmbedder(), progress=False)
+    assert _connection(folder / "chroma").client is second  # 1 of 121 chunks: no rebuild
+    index = NewsIndex.open(folder)
+    chunk = index.store.get(list(index.articles()["ferry"].chunk_ids))[0]
+    from rag.documents import searchable_text
+
+    vector = HashEmbedder().embed([searchable_text("Ferry report", chunk.text)])[0]
+    assert index.store.search(vector, 1)[0].id == chunk.id  # the vectors load again
