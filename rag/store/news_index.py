@@ -24,7 +24,7 @@ import shutil
 import sys
 import time
 import uuid
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from functools import cached_property
@@ -139,11 +139,6 @@ class Snapshot:
         """
         return {c: info for info in self.catalog.values() for c in info.chunk_ids}
 
-    @property
-    def chunk_ids(self) -> Collection[str]:
-        """The ids of every chunk of the catalog's articles."""
-        return self.article_of.keys()
-
     @cached_property
     def groups(self) -> DuplicateGroups:
         """The groups of republished stories among the catalog's articles."""
@@ -243,10 +238,6 @@ class NewsIndex:
     def lexical(self) -> LexicalIndex:
         """The BM25 index, current with the store."""
         return self.snapshot().lexical
-
-    def chunk_ids(self) -> Collection[str]:
-        """The ids of every chunk of the catalog's articles (`Snapshot.chunk_ids`)."""
-        return self.snapshot().chunk_ids
 
     def duplicates(self) -> DuplicateGroups:
         """The groups of republished stories among the catalog's articles."""
