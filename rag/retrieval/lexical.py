@@ -260,8 +260,7 @@ class LexicalIndex:
         keep = np.array([c not in dropped for c in self._extra.ids], dtype=bool)
         ids = _compress(self._extra.ids, keep) + list(added.tokens)
         extra = self._extra.tokens.kept(keep).extended(list(added.tokens.values()))
-        changed = self._carried + int(dead.sum()) + len(ids)
-        if self._base_ids and changed <= PATCH_SHARE * len(self._base_ids):
+        if not self._rebuilt_for(self._carried + int(dead.sum()) + len(ids)):
             return self._changed(base, dead, ids, extra, added.tokenizer)
         ids = _compress(self._base_ids, ~dead) + ids
         return self._indexed(ids, base.kept(~dead).extended(extra), added.tokenizer)
@@ -269,7 +268,10 @@ class LexicalIndex:
     def rebuilds(self, changes: int) -> bool:
         """Whether `updated` with this many more chunks dropped or added would build the
         matrix anew rather than keep the change beside it."""
-        changed = self._carried + len(self._extra.ids) + changes
+        return self._rebuilt_for(self._carried + len(self._extra.ids) + changes)
+
+    def _rebuilt_for(self, changed: int) -> bool:
+        """A base with `changed` rows changed since it was built is built anew."""
         return not self._base_ids or changed > PATCH_SHARE * len(self._base_ids)
 
     def _changed(
