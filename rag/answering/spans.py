@@ -68,9 +68,16 @@ def _spans(text: str, doc: Any) -> tuple[Span, ...]:
     for pattern, label in _EXTRA:
         for match in pattern.finditer(text):
             spans.append(Span(match.group(), match.start(), match.end(), label))
-    taken = [(s.start, s.end) for s in spans]
+    spans = _without_nested([_whole_words(text, s) for s in spans])
+    named = list(spans)
     for start, end in _noun_phrases(doc):
-        if not any(a < end and start < b for a, b in taken):
+        start, end = _word_bounds(text, start, end)
+        inside = [s for s in named if s.start < end and start < s.end]
+        # A noun phrase that adds a noun to a name is a candidate beside it: "Lyme disease"
+        # and "Lyme", "Tasmanian tiger" and "Tasmanian"; the ranking picks one.
+        if all(
+            start <= s.start and s.end <= end and (start, end) != (s.start, s.end) for s in inside
+        ):
             spans.append(Span(text[start:end], start, end, "NOUN"))
     tokens = [(t.idx + len(t.text), t.pos_ == "VERB", t.lower_) for t in doc]
     ends = [end for end, _, _ in tokens]
@@ -81,7 +88,35 @@ def _spans(text: str, doc: Any) -> tuple[Span, ...]:
             verb=_verb_before(tokens, ends, s.start),
             verb_after=_verb_after(tokens, starts, s.end),
         )
-        for s in _without_nested(spans)
+        for s in sorted(spans, key=lambda s: (s.start, -(s.end - s.start)))
+    )
+
+
+_WORD_INSIDE = re.compile(r"[\w$£€¥%.&'’-]")
+_TRAILING = re.compile(r"(?:['’]s?|[.'’-])+$")
+
+
+def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """`start`, `end` widened to whole words: a span never cuts a word in two ("Mar" of
+    "Mar-a-Lago", "£7" of "£7m", "25" of "25-gigabits-per-second"); a possessive or a full
+    stop after it stays out ("Domino's" → "Domino", as spaCy has it)."""
+    while start > 0 and _WORD_INSIDE.match(text[start - 1]) and text[start - 1] not in ".'’":
+        start -= 1
+    widened = end
+    while widened < len(text) and _WORD_INSIDE.match(text[widened]):
+        widened += 1
+    if widened > end:
+        tail = _TRAILING.search(text, end, widened)
+        widened = tail.start() if tail else widened
+    return start, max(end, widened)
+
+
+def _whole_words(text: str, span: Span) -> Span:
+    start, end = _word_bounds(text, span.start, span.end)
+    return (
+        span
+        if (start, end) == (span.start, span.end)
+        else replace(span, text=text[start:end], start=start, end=end)
     )
 
 

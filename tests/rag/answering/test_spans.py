@@ -53,3 +53,23 @@ def test_finding_spans_does_not_import_torch() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase"),
+    [
+        ("The FBI searched Mar-a-Lago, the estate in Palm Beach.", "Mar-a-Lago"),
+        ("She has raised more than £7m for cancer research.", "more than £7m"),
+        ("The service reaches 25-gigabits-per-second speeds.", "25-gigabits-per-second"),
+    ],
+)
+def test_a_phrase_never_cuts_a_word_in_two(sentence: str, phrase: str) -> None:
+    (spans,) = spans_of([sentence])
+    assert phrase in [s.text for s in spans]
+    assert all(sentence[s.start : s.end] == s.text for s in spans)
+
+
+def test_a_noun_phrase_that_adds_a_noun_to_a_name_is_a_candidate_beside_it() -> None:
+    (spans,) = spans_of(["Pfizer and Valneva began a trial of a vaccine against Lyme disease."])
+    texts = [s.text for s in spans]
+    assert "Lyme disease" in texts and "Lyme" in texts
