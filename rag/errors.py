@@ -5,7 +5,7 @@
     ├── IndexNotFoundError    no index where one was expected
     ├── IndexCorruptError     the index on disk cannot be read
     ├── StoreUnavailableError the Chroma server cannot be reached
-    ├── ModelNotFoundError    the embedding model is not installed
+    ├── ModelNotFoundError    a model is not installed, or does not fit this version
     ├── LLMError              the language model is missing, unreachable or failed
     └── InputError            one input file or record cannot be indexed
 
@@ -36,7 +36,8 @@ class StoreUnavailableError(RagError):
 
 
 class ModelNotFoundError(RagError):
-    """The embedding model cannot be found on disk."""
+    """A model cannot be found on disk (the embedding model), or the one found was made for
+    another version (a fitted answer model)."""
 
 
 class LLMError(RagError):

@@ -37,6 +37,7 @@ from rag.answering.short import (
     shipped_model,
     span_features,
     supporting,
+    with_same_words,
 )
 from rag.answering.spans import Span, spans_of
 from rag.answers import Answer, Citation, Passage, cite
@@ -73,6 +74,7 @@ _INSTRUCTION = re.compile(
 )
 
 TermWeights = Callable[[frozenset[str]], dict[str, float]]
+_UNSEEN = "\x00"  # no index term: its IDF is the index's highest
 Tagged = tuple[QuestionWords, list[tuple[Span, ...]]]
 # One thread for the entity tagger: it overlaps the embedding model (whose runtime releases
 # the GIL), and questions answered at once in the web chat take turns at the one pipeline.
@@ -326,6 +328,11 @@ class ExtractiveAnswerer:
             if is_answer_phrase(span, question_words)
         ]
         is_a = self._is_a(expect, [span for _, span in scored])
+        # IDF as a share of the highest an index gives (a word in no passage): in the eight
+        # passages of two uploaded articles and in 245k passages alike, 1 is a rare word.
+        stems = frozenset().union(*(terms(span.text) for _, span in scored))
+        idf = self.term_weights(stems | {_UNSEEN})
+        ceiling = idf.pop(_UNSEEN) or 1.0
         found = []
         for i, span in scored:
             candidate = pool[i]
@@ -337,6 +344,7 @@ class ExtractiveAnswerer:
                 neighbours[keep[i]],
                 candidate.passage_rank,
                 candidate.passage.doc_id,
+                candidate.passage.outlet,
             )
             support = supporting(span, texts, candidate.passage.doc_id)
             features = span_features(
@@ -348,9 +356,15 @@ class ExtractiveAnswerer:
                 support,
                 mentions[span.text.lower()],
                 is_a.get(span.text, 0.0),
+                [idf[stem] / ceiling for stem in terms(span.text)],
             )
             found.append(Phrase(candidate, span, phrase(candidate.text, span), features))
-        return found
+        together = with_same_words(
+            [p.features for p in found],
+            [p.span.text for p in found],
+            [p.sentence.passage.doc_id for p in found],
+        )
+        return [replace(p, features=f) for p, f in zip(found, together, strict=True)]
 
     def _is_a(self, expect: Expectation, spans: Sequence[Span]) -> dict[str, float]:
         """How much each phrase reads like the class asked for ("Ford" and "an automaker"):

@@ -1,11 +1,13 @@
 """The short answer: the phrase of a retrieved sentence that states the fact asked for.
 
-Every candidate phrase (rag.answering.spans) of the shortlisted sentences is described by a
-few features — is it of the kind asked for, is it new to the question, how close it sits to
-the question's words, how many articles state it, how well its sentence matches the question
-— and a logistic model (`SpanModel`, fitted by `python -m eval fit`) turns them into the
-chance that the phrase is the answer. The best phrase answers when that chance is high
-enough; its sentence is the quote.
+Every candidate phrase (rag.answering.spans) of the shortlisted sentences is described by
+features — is it of the kind asked for, is it new to the question, how specific it is, how
+close it sits to the question's words, how many articles and relevant sentences state it,
+how well its sentence matches the question — and a ranking (`SpanModel`: small decision
+trees fitted by `python -m eval fit` with LightGBM's lambdarank, scored by
+rag.answering.trees) orders each question's phrases. The best phrase's score and lead are
+calibrated into the chance that it is the answer; it answers when that chance is high
+enough, and its sentence is the quote.
 
 A sentence that merely restates the question holds no new phrase of the right kind, so it
 loses to the one after it that does.
@@ -13,6 +15,7 @@ loses to the one after it that does.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Sequence
@@ -24,10 +27,35 @@ import numpy as np
 
 from rag.answering.expectation import Expectation
 from rag.answering.spans import Span
-from rag.answering.weights import load_weights, save_weights
+from rag.answering.trees import Trees
+from rag.errors import ModelNotFoundError
 
 MODEL_FILE = Path(__file__).with_name("span_model.json")
 LONE_LEAD = 5.0  # the lead of a phrase with no runner-up
+# The labels a candidate phrase may carry (rag.answering.spans): spaCy's, SCORE and NOUN.
+LABELS = (
+    "PERSON",
+    "ORG",
+    "GPE",
+    "LOC",
+    "FAC",
+    "NORP",
+    "PRODUCT",
+    "EVENT",
+    "WORK_OF_ART",
+    "LAW",
+    "LANGUAGE",
+    "NOUN",
+    "DATE",
+    "TIME",
+    "CARDINAL",
+    "QUANTITY",
+    "MONEY",
+    "PERCENT",
+    "SCORE",
+    "ORDINAL",
+)
+AMOUNTS = frozenset({"date", "number", "money", "percent", "quantity"})
 FEATURES = (
     "label_match",  # the phrase has a label of the kind asked for
     "person_for_who",  # "who" asked and the phrase is a person
@@ -48,6 +76,20 @@ FEATURES = (
     "mentions",  # log(1 + times the same phrase is a candidate among the passages)
     "cloze_lead",  # the words before a quiz's blank ("…highest hike since:") precede it
     "is_a",  # the phrase's embedding similarity to the class asked for ("an insect")
+    # BM25 IDF of the phrase's words, as a share of the index's highest (a word it lacks):
+    "idf_mean",  # their mean: a specific phrase ("Sheetz") rather than a common one ("CNN")
+    "idf_min",  # its commonest word's
+    "amount_match",  # a date, number or amount is asked for and the phrase is one
+    "amount_mismatch",  # a date, number or amount is asked for and the phrase is not one
+    "outlet",  # the phrase names the article's own outlet ("CNN" in a cnn.com story)
+    "asked_prefix",  # share of its words that begin as a question word does ("Emmy", "Emmys")
+    *(f"label_{label}" for label in LABELS),  # the phrase's label, one of each
+    # Of all the question's candidates with the same words (the phrase, wherever stated):
+    "same_meaning_gap",  # their best sentence meaning less the best of any candidate
+    "same_relevance",  # sum over them of meaning × coverage of their sentences
+    "same_articles",  # log(1 + articles they are in)
+    "meaning_gap",  # this phrase's sentence meaning less the best of any candidate
+    "same_coverage",  # their best sentence coverage
 )
 _WORD = re.compile(r"[\w'’]+")
 _DATE_LEAD = re.compile(r"\b(by|until|before|after|since|through)\s+$", re.IGNORECASE)
@@ -55,28 +97,25 @@ _DATE_LEAD = re.compile(r"\b(by|until|before|after|since|through)\s+$", re.IGNOR
 
 @dataclass(frozen=True)
 class SpanModel:
-    """Logistic weights over FEATURES, and the chance below which the answerer abstains."""
+    """A ranking of candidate phrases (trees over FEATURES), the chance of its best one,
+    and the chance below which no phrase is stated on its own."""
 
-    weights: tuple[float, ...]
-    bias: float
+    trees: Trees
     threshold: float = 0.5
-    about: str = ""  # where the weights were fitted
-    # P(the best phrase is right) from its logit and its lead over the runner-up: the phrase
+    about: str = ""  # where the trees were fitted
+    # P(the best phrase is right) from its score and its lead over the runner-up: the
     # scores rank ~60 candidates against each other, so they are no chance for the winner.
     calibration: tuple[float, float, float] = (1.0, 0.0, 0.0)
-
-    def chance(self, features: np.ndarray) -> np.ndarray:
-        """P(the phrase answers the question) for each row of `features`."""
-        return 1.0 / (1.0 + np.exp(-self.logits(features)))
+    importance: tuple[float, ...] = ()  # each feature's share of the trees' gain, to read
 
     def logits(self, features: np.ndarray) -> np.ndarray:
-        """The phrase scores before the logistic."""
-        return features @ np.asarray(self.weights) + self.bias
+        """The phrase scores: higher ranks first."""
+        return self.trees.score(features)
 
     def top(self, features: np.ndarray) -> tuple[int, float, float]:
-        """The best row, its logit, and its lead over the runner-up (LONE_LEAD when alone)."""
+        """The best row, its score, and its lead over the runner-up (LONE_LEAD when alone)."""
         logits = self.logits(features)
-        order = np.argsort(-logits)
+        order = np.argsort(-logits, kind="stable")
         top = float(logits[order[0]])
         lead = top - float(logits[order[1]]) if len(order) > 1 else LONE_LEAD
         return int(order[0]), top, lead
@@ -88,29 +127,37 @@ class SpanModel:
         return row, float(1.0 / (1.0 + np.exp(-(scale * top + per_lead * lead + offset)))), lead
 
     def save(self, path: Path) -> None:
-        """Write the model as JSON, feature names beside their weights."""
-        save_weights(
-            path,
-            "features",
-            FEATURES,
-            self.weights,
-            bias=self.bias,
-            threshold=self.threshold,
-            calibration=list(self.calibration),
-            about=self.about,
-        )
+        """Write the model as JSON: the feature names in their column order, the share of
+        the gain each has, then the trees."""
+        record = {
+            "features": list(FEATURES),
+            "importance": dict(zip(FEATURES, self.importance, strict=True)),
+            "threshold": self.threshold,
+            "calibration": list(self.calibration),
+            "about": self.about,
+        }
+        # One line per array of the trees: the file stays readable above them.
+        arrays = ",\n".join(f'    "{k}": {json.dumps(v)}' for k, v in self.trees.to_json().items())
+        text = json.dumps({**record, "trees": "TREES"}, indent=2)
+        text = text.replace('"TREES"', "{\n" + arrays + "\n  }")
+        path.write_text(text + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> SpanModel:
         """The model saved at `path` (default: the one shipped with the package)."""
-        weights, record = load_weights(path, "features", FEATURES)
-        calibration = tuple(float(v) for v in record.get("calibration", (1.0, 0.0, 0.0)))
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if record.get("features") != list(FEATURES):
+            raise ModelNotFoundError(
+                f"{path} was fitted on other span features than this version computes; "
+                "fit it again with `python -m eval fit --save`"
+            )
+        importance = record.get("importance", {})
         return cls(
-            weights,
-            float(record["bias"]),
+            Trees.from_json(record["trees"]),
             float(record["threshold"]),
             record["about"],
-            calibration,  # type: ignore[arg-type]
+            tuple(float(v) for v in record["calibration"]),  # type: ignore[arg-type]
+            tuple(float(importance.get(name, 0.0)) for name in FEATURES),
         )
 
 
@@ -131,6 +178,7 @@ class SentenceView:
     neighbour_coverage: float
     passage_rank: int
     doc_id: str
+    outlet: str | None = None
 
 
 def words(text: str) -> list[str]:
@@ -148,6 +196,8 @@ class QuestionWords:
         clause = question.rstrip()
         self.lead = found[-2:] if clause.endswith((":", "_", "…")) else []
         self.verbs = question_verbs(question)
+        self.prefixes = {w[:4] for w in found if len(w) > 2}
+        self.names = {w.replace("’", "'").split("'")[0] for w in found}  # "Austin's": austin
 
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and (word in self.exact or _stem(word) in self.stems)
@@ -189,14 +239,21 @@ def span_features(
     supporting_docs: int,
     mentions: int,
     is_a: float = 0.0,
+    idf: Sequence[float] = (),
 ) -> list[float]:
-    """The FEATURES of `span` in `sentence`, in order."""
+    """The FEATURES of `span` in `sentence`, in order, but for the last SAME_WORDS ones
+    (`with_same_words` adds them, from all of the question's phrases); `idf`: the BM25 IDF
+    of each of the phrase's index terms, as a share of the index's highest."""
     span_words = words(span.text)
     novel = sum(w not in question_words for w in span_words) / max(len(span_words), 1)
     before = words(sentence.text[: span.start])
     after = words(sentence.text[span.end :])
+    label_match = expect.admits(span.label, span.text)
+    amount = expect.kind in AMOUNTS
+    idf = idf or (0.0,)
+    outlet = (sentence.outlet or "").lower().replace(" ", "")
     return [
-        float(expect.admits(span.label, span.text)),
+        float(label_match),
         float(expect.kind == "who" and span.label == "PERSON"),
         float(span.label == "NOUN"),
         float(expect.kind == "thing"),
@@ -215,7 +272,45 @@ def span_features(
         math.log1p(mentions),
         float(bool(question_words.lead) and question_words.lead[-1] in before[-3:]),
         is_a,
+        sum(idf) / len(idf),
+        min(idf),
+        float(amount and label_match),
+        float(amount and not label_match),
+        float(bool(outlet) and span.text.lower().replace(" ", "") in outlet),
+        sum(w[:4] in question_words.prefixes for w in span_words) / max(len(span_words), 1),
+        *(float(span.label == label) for label in LABELS),
     ]
+
+
+SAME_WORDS = 5  # the last FEATURES, which describe every candidate with the same words
+
+
+def with_same_words(
+    features: Sequence[list[float]], texts: Sequence[str], docs: Sequence[str]
+) -> list[list[float]]:
+    """Each phrase's features with the SAME_WORDS ones added: what the question's candidates
+    with the same words say together (a phrase stated in several relevant sentences, of
+    several articles, is likelier the answer than one stated once), and its sentence's
+    meaning against the best. `texts` and `docs`: each phrase's text and article."""
+    meaning, coverage = FEATURES.index("meaning"), FEATURES.index("coverage")
+    same: dict[str, list[int]] = {}
+    for i, text in enumerate(texts):
+        same.setdefault(" ".join(words(text)), []).append(i)
+    best = max((f[meaning] for f in features), default=0.0)
+    added = []
+    for i, text in enumerate(texts):
+        group = same[" ".join(words(text))]
+        added.append(
+            [
+                *features[i],
+                max(features[j][meaning] for j in group) - best,
+                sum(features[j][meaning] * features[j][coverage] for j in group),
+                math.log1p(len({docs[j] for j in group})),
+                features[i][meaning] - best,
+                max(features[j][coverage] for j in group),
+            ]
+        )
+    return added
 
 
 # What a question asks for, in words an embedding can compare a phrase with, when it names
@@ -298,9 +393,13 @@ def supporting(span: Span, texts_by_doc: dict[str, str], own_doc: str) -> int:
 
 
 def is_answer_phrase(span: Span, question_words: QuestionWords) -> bool:
-    """A phrase that adds something: not made only of the question's own words."""
+    """A phrase that adds something: not made only of the question's own words, and not the
+    person the question names ("Lloyd Austin" when it asks whom Austin spoke with)."""
     span_words = words(span.text)
-    return bool(span_words) and any(w not in question_words for w in span_words)
+    if not span_words or all(w in question_words for w in span_words):
+        return False
+    surname = span_words[-1].replace("’", "'").split("'")[0]
+    return not (span.label == "PERSON" and surname in question_words.names)
 
 
 def best(chances: Sequence[float]) -> int:

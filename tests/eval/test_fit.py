@@ -57,3 +57,66 @@ def test_questions_are_split_by_the_day_they_were_asked() -> None:
 
     assert _asked("2025-01-06") >= dt.date(2025, 1, 1) > _asked("2024-12-30")
     assert _asked(None) < dt.date(1900, 1, 1)  # a line without asked_on is never held out
+
+
+def _phrase_rows(questions: int = 300, seed: int = 5) -> list:
+    """Questions of 30 candidate phrases each, one of them right in three of four: the right
+    one has the kind asked for and a sentence that means more, with noise, so no single
+    feature decides."""
+    from eval.dataset import Item
+    from eval.fit import Rows
+    from rag.answering.short import FEATURES
+
+    rng = np.random.default_rng(seed)
+    label, meaning = FEATURES.index("label_match"), FEATURES.index("meaning")
+    rows = []
+    for n in range(questions):
+        features = rng.random((30, len(FEATURES)))
+        features[:, label] = rng.random(30) < 0.3
+        labels = np.zeros(30)
+        if n % 4:
+            right = int(rng.integers(30))
+            labels[right] = 1.0
+            features[right, label] = 1.0
+            features[right, meaning] += 0.4
+        item = Item(f"2024010{n % 7}_{n}", "Who?", ("x",), None, None, (), "answerable", 1)
+        rows.append(Rows(item, features, labels, True))
+    return rows
+
+
+def test_the_phrase_ranking_puts_the_right_phrase_first_and_scores_as_lightgbm_does() -> None:
+    from eval.fit import fit
+    from rag.answering.short import FEATURES
+
+    label, meaning = FEATURES.index("label_match"), FEATURES.index("meaning")
+    rows = _phrase_rows()
+    model = fit(rows[:200])  # fit raises if its flattened trees score unlike LightGBM's
+    firsts = [r.labels[model.top(r.features)[0]] for r in rows[200:] if r.labels.any()]
+    assert np.mean(firsts) > 0.5  # by chance: 1 in 30
+    assert len(model.trees.roots) == 300
+    assert max(model.importance) in (model.importance[label], model.importance[meaning])
+
+
+def test_a_saved_ranking_loads_with_the_same_scores(tmp_path) -> None:
+    from eval.fit import fit
+    from rag.answering.short import SpanModel
+
+    rows = _phrase_rows(120)
+    model = fit(rows)
+    model.save(tmp_path / "span_model.json")
+    loaded = SpanModel.load(tmp_path / "span_model.json")
+    features = np.vstack([r.features for r in rows])
+    assert np.array_equal(loaded.logits(features), model.logits(features))
+    assert loaded.calibration == model.calibration and loaded.importance == model.importance
+
+
+def test_a_ranking_fitted_on_other_features_is_refused_with_what_to_do(tmp_path) -> None:
+    import json
+
+    from rag.answering.short import SpanModel
+    from rag.errors import ModelNotFoundError
+
+    path = tmp_path / "span_model.json"
+    path.write_text(json.dumps({"features": {"label_match": 1.0}, "bias": 0.0}))
+    with pytest.raises(ModelNotFoundError, match="python -m eval fit --save"):
+        SpanModel.load(path)

@@ -69,3 +69,63 @@ def test_a_phrase_of_the_class_asked_for_reads_more_like_it(embedder: SentenceEm
     is_a = answerer._is_a(expectation("Which automaker recalled the vehicles?"), spans)
     assert is_a["Ford"] > is_a["NHTSA"] and is_a["Ford"] > is_a["Tuesday"]
     assert answerer._is_a(expectation("When were the vehicles recalled?"), spans) == {}
+
+
+def test_a_phrase_is_described_by_how_specific_it_is_and_whose_outlet_it_names() -> None:
+    from rag.answering.expectation import expectation
+    from rag.answering.short import FEATURES, QuestionWords, SentenceView, span_features
+    from rag.answering.spans import Span
+
+    question = "Which retailer lowered its gas prices to $3.99 a gallon?"
+    sentence = "Sheetz cut its price, CNN reported."
+    view = SentenceView(sentence, "Gas", 0.6, 0.5, 0.2, 0, "a", outlet="cnn.com")
+    expect, words = expectation(question), QuestionWords(question)
+
+    def feature(span: Span, idf: list[float], name: str) -> float:
+        return span_features(expect, words, view, span, 0.5, 0, 1, 0.0, idf)[FEATURES.index(name)]
+
+    sheetz, cnn = Span("Sheetz", 0, 6, "ORG"), Span("CNN", 22, 25, "ORG")
+    assert feature(sheetz, [0.9], "idf_mean") > feature(cnn, [0.2], "idf_mean")
+    assert (feature(sheetz, [9.0], "outlet"), feature(cnn, [2.0], "outlet")) == (0.0, 1.0)
+    assert feature(sheetz, [9.0], "label_ORG") == 1.0 and feature(sheetz, [9.0], "label_GPE") == 0.0
+    price = Span("price", 10, 15, "NOUN")
+    assert feature(price, [3.0], "asked_prefix") == 1.0  # "price" begins as "prices" does
+
+
+def test_a_phrase_stated_in_several_articles_is_described_by_all_of_its_statements() -> None:
+    from rag.answering.short import FEATURES, SAME_WORDS, with_same_words
+
+    meaning, coverage = FEATURES.index("meaning"), FEATURES.index("coverage")
+    base = [0.0] * (len(FEATURES) - SAME_WORDS)
+
+    def phrase(m: float, c: float) -> list[float]:
+        row = list(base)
+        row[meaning], row[coverage] = m, c
+        return row
+
+    rows = with_same_words(
+        [phrase(0.5, 0.4), phrase(0.7, 0.2), phrase(0.8, 0.9)],
+        ["Kyushu", "kyushu", "Tokyo"],
+        ["a", "b", "a"],
+    )
+    assert all(len(r) == len(FEATURES) for r in rows)
+    same = {name: FEATURES.index(name) for name in FEATURES[-SAME_WORDS:]}
+    assert (
+        rows[0][same["same_articles"]]
+        == rows[1][same["same_articles"]]
+        > rows[2][same["same_articles"]]
+    )
+    assert rows[0][same["same_relevance"]] == 0.5 * 0.4 + 0.7 * 0.2
+    assert rows[0][same["same_meaning_gap"]] == 0.7 - 0.8
+    assert rows[0][same["meaning_gap"]] == 0.5 - 0.8 and rows[2][same["meaning_gap"]] == 0.0
+    assert rows[0][same["same_coverage"]] == 0.4
+
+
+def test_the_person_a_question_names_is_not_its_answer() -> None:
+    from rag.answering.short import QuestionWords, is_answer_phrase
+    from rag.answering.spans import Span
+
+    words = QuestionWords("Which Pakistani general did Defense Secretary Austin speak with?")
+    assert not is_answer_phrase(Span("Lloyd Austin", 0, 12, "PERSON"), words)
+    assert is_answer_phrase(Span("Qamar Javed Bajwa", 0, 17, "PERSON"), words)
+    assert is_answer_phrase(Span("Austin Peay", 0, 11, "ORG"), words)  # not a person: kept
