@@ -216,7 +216,13 @@ class ExtractiveAnswerer:
             missing=self._missing(read, passages),
             factoid=factoid,
         )
-        if pick is not None and chance >= self.model.threshold:
+        # The first phrase is stated when it is likely right, or when its label is firm for
+        # the kind asked (a date for "when", a person for "who"): ranked first among ~60
+        # candidates, it is then right more often than the sentence ranking's choice.
+        if pick is not None and (
+            chance >= self.model.threshold
+            or expect.admits(pick.span.label, pick.span.text, firm=True)
+        ):
             pick = in_full(pick, found, expect)
             return short_answer(question, pick, chance, passages), replace(signals, short=True)
         # No phrase is likely enough on its own: the sentence ranking decides.

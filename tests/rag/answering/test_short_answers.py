@@ -160,3 +160,25 @@ def test_the_draft_of_a_question_the_article_does_not_answer_says_what_is_missin
     assert library.extractive.confidence.chance(
         unanswerable
     ) < library.extractive.confidence.chance(signals)
+
+
+def test_an_unsure_first_phrase_is_stated_only_when_its_label_is_firm_for_the_kind(
+    library: Assistant,
+) -> None:
+    from dataclasses import replace
+
+    from rag.answering.extractive import ExtractiveAnswerer
+
+    answerer = library.extractive
+    # A ranking whose every chance is tiny: only the label decides whether the phrase leads.
+    unsure = ExtractiveAnswerer(
+        answerer.embedder,
+        answerer.term_weights,
+        replace(answerer.model, calibration=(0.0, 0.0, -20.0)),
+        answerer.confidence,
+    )
+    passages = library.retriever.retrieve("library", 5).passages
+    draft, signals = unsure.draft("When is the library to open?", passages)
+    assert draft is not None and "September 2026" in (draft.short or "") and signals.short
+    draft, signals = unsure.draft("What will the roof carry?", passages)
+    assert draft is not None and draft.short is None and not signals.short
