@@ -155,8 +155,11 @@ def index_step(part: Path, index_dir: Path, progress: bool) -> dict[str, Any]:
     status, started, rss = Path(f"/proc/{child.pid}/status"), time.perf_counter(), []
     while child.poll() is None:
         with contextlib.suppress(OSError, ValueError, IndexError):
-            line = next(x for x in status.read_text().splitlines() if x.startswith("VmRSS:"))
-            rss.append([round(time.perf_counter() - started, 1), int(line.split()[1]) // 1024])
+            # A child that has exited but is not yet reaped has a status without VmRSS.
+            lines = [x for x in status.read_text().splitlines() if x.startswith("VmRSS:")]
+            if lines:
+                mib = int(lines[0].split()[1]) // 1024
+                rss.append([round(time.perf_counter() - started, 1), mib])
         time.sleep(1.0)
     out, _ = child.communicate()
     if child.returncode:
