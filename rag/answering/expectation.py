@@ -14,6 +14,21 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+# Every label of a named or plain noun phrase (rag.answering.spans): not an amount or date.
+NAMED = (
+    "PERSON",
+    "ORG",
+    "GPE",
+    "LOC",
+    "FAC",
+    "NORP",
+    "PRODUCT",
+    "EVENT",
+    "WORK_OF_ART",
+    "LAW",
+    "LANGUAGE",
+    "NOUN",
+)
 # The labels a short answer of each kind may carry ("600 years" is a DATE to spaCy).
 LABELS: dict[str, frozenset[str]] = {
     "date": frozenset({"DATE", "TIME"}),
@@ -32,22 +47,7 @@ LABELS: dict[str, frozenset[str]] = {
     "law": frozenset({"LAW"}),
     # A thing the question names only by its class ("what animal", "which substance"): any
     # entity, or a noun phrase (see rag.answering.spans).
-    "thing": frozenset(
-        {
-            "PERSON",
-            "ORG",
-            "GPE",
-            "LOC",
-            "FAC",
-            "NORP",
-            "PRODUCT",
-            "EVENT",
-            "WORK_OF_ART",
-            "LAW",
-            "LANGUAGE",
-            "NOUN",
-        }
-    ),
+    "thing": frozenset(NAMED),
 }
 KINDS = tuple(LABELS)
 

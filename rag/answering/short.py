@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answering.expectation import Expectation
+from rag.answering.expectation import NAMED, Expectation
 from rag.answering.spans import Span
 from rag.answering.trees import Trees
 from rag.errors import ModelNotFoundError
@@ -33,28 +33,7 @@ from rag.errors import ModelNotFoundError
 MODEL_FILE = Path(__file__).with_name("span_model.json")
 LONE_LEAD = 5.0  # the lead of a phrase with no runner-up
 # The labels a candidate phrase may carry (rag.answering.spans): spaCy's, SCORE and NOUN.
-LABELS = (
-    "PERSON",
-    "ORG",
-    "GPE",
-    "LOC",
-    "FAC",
-    "NORP",
-    "PRODUCT",
-    "EVENT",
-    "WORK_OF_ART",
-    "LAW",
-    "LANGUAGE",
-    "NOUN",
-    "DATE",
-    "TIME",
-    "CARDINAL",
-    "QUANTITY",
-    "MONEY",
-    "PERCENT",
-    "SCORE",
-    "ORDINAL",
-)
+LABELS = (*NAMED, "DATE", "TIME", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", "SCORE", "ORDINAL")
 AMOUNTS = frozenset({"date", "number", "money", "percent", "quantity"})
 FEATURES = (
     "label_match",  # the phrase has a label of the kind asked for
