@@ -336,11 +336,11 @@ class ExtractiveAnswerer:
         is_a = self._is_a(expect, [span for _, span in scored])
         # IDF as a share of the highest an index gives (a word in no passage): in the eight
         # passages of two uploaded articles and in 245k passages alike, 1 is a rare word.
-        stems = frozenset().union(*(terms(span.text) for _, span in scored))
-        idf = self.term_weights(stems | {_UNSEEN})
+        phrase_terms = [terms(span.text) for _, span in scored]
+        idf = self.term_weights(frozenset().union(*phrase_terms) | {_UNSEEN})
         ceiling = idf.pop(_UNSEEN) or 1.0
         found = []
-        for i, span in scored:
+        for (i, span), stems in zip(scored, phrase_terms, strict=True):
             candidate = pool[i]
             view = SentenceView(
                 candidate.text,
@@ -362,7 +362,7 @@ class ExtractiveAnswerer:
                 support,
                 mentions[span.text.lower()],
                 is_a.get(span.text, 0.0),
-                [idf[stem] / ceiling for stem in terms(span.text)],
+                [idf[stem] / ceiling for stem in stems],
             )
             found.append(Phrase(candidate, span, phrase(candidate.text, span), features))
         together = with_same_words(

@@ -34,6 +34,7 @@ MODEL_FILE = Path(__file__).with_name("span_model.json")
 LONE_LEAD = 5.0  # the lead of a phrase with no runner-up
 # The labels a candidate phrase may carry (rag.answering.spans): spaCy's, SCORE and NOUN.
 LABELS = (*NAMED, "DATE", "TIME", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", "SCORE", "ORDINAL")
+# Kinds whose answer is an amount or a date: no class to compare with, and a label to match.
 AMOUNTS = frozenset({"date", "number", "money", "percent", "quantity"})
 FEATURES = (
     "label_match",  # the phrase has a label of the kind asked for
@@ -176,7 +177,7 @@ class QuestionWords:
         self.lead = found[-2:] if clause.endswith((":", "_", "…")) else []
         self.verbs = question_verbs(question)
         self.prefixes = {w[:4] for w in found if len(w) > 2}
-        self.names = {w.replace("’", "'").split("'")[0] for w in found}  # "Austin's": austin
+        self.names = {_bare(w) for w in found}  # "Austin's": austin
 
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and (word in self.exact or _stem(word) in self.stems)
@@ -205,8 +206,13 @@ _DO_SUPPORT = frozenset({"do", "does", "did", "will", "would", "can", "could", "
 _LIGHT_VERBS = frozenset({"say", "said", "says", "do", "did", "does", "have", "has", "had", "get"})
 
 
+def _bare(word: str) -> str:
+    """The word without its possessive ("austin's" → "austin")."""
+    return word.replace("’", "'").split("'")[0]
+
+
 def _stem(word: str) -> str:
-    return word.replace("’", "'").split("'")[0][:5]
+    return _bare(word)[:5]
 
 
 def span_features(
@@ -272,13 +278,14 @@ def with_same_words(
     several articles, is likelier the answer than one stated once), and its sentence's
     meaning against the best. `texts` and `docs`: each phrase's text and article."""
     meaning, coverage = FEATURES.index("meaning"), FEATURES.index("coverage")
+    keys = [" ".join(words(text)) for text in texts]
     same: dict[str, list[int]] = {}
-    for i, text in enumerate(texts):
-        same.setdefault(" ".join(words(text)), []).append(i)
+    for i, key in enumerate(keys):
+        same.setdefault(key, []).append(i)
     best = max((f[meaning] for f in features), default=0.0)
     added = []
-    for i, text in enumerate(texts):
-        group = same[" ".join(words(text))]
+    for i, key in enumerate(keys):
+        group = same[key]
         added.append(
             [
                 *features[i],
@@ -306,13 +313,12 @@ _KIND_WORDS = {
     "product": "a product",
     "law": "a law",
 }
-_NO_CLASS = frozenset({"date", "number", "money", "percent", "quantity"})
 
 
 def asked_class(expect: Expectation) -> str | None:
     """The class a phrase should belong to, as words: "an automaker" for "Which automaker…",
     "a person" for "Who…"; None for amounts, dates and questions for no single fact."""
-    if expect.kind is None or expect.kind in _NO_CLASS:
+    if expect.kind is None or expect.kind in AMOUNTS:
         return None
     if expect.head and expect.head not in ("name", "names", "title"):
         return f"{'an' if expect.head[0] in 'aeiou' else 'a'} {expect.head}"
@@ -377,8 +383,7 @@ def is_answer_phrase(span: Span, question_words: QuestionWords) -> bool:
     span_words = words(span.text)
     if not span_words or all(w in question_words for w in span_words):
         return False
-    surname = span_words[-1].replace("’", "'").split("'")[0]
-    return not (span.label == "PERSON" and surname in question_words.names)
+    return not (span.label == "PERSON" and _bare(span_words[-1]) in question_words.names)
 
 
 def best(chances: Sequence[float]) -> int:
