@@ -541,11 +541,12 @@ _CALENDAR = re.compile(
     r"jul|aug|sept?|oct|nov|dec)\b|^\W*(1[5-9]|20)\d\d\W*$",
     re.IGNORECASE,
 )
-# And the other way round: "When was the conference to start?" is not answered by "10-day"
-# or "three weeks" (a length of time, also DATE to spaCy) unless it says when ("ago", "later").
+# And the other way round: "When was the conference to start?" is not answered by "10-day",
+# "three weeks" (a length of time, DATE to spaCy) or "a two-hour" (TIME) unless it says when
+# ("ago", "later").
 _LENGTH = re.compile(
     r"^\W*(the\s+)?(\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"several|few|many)[\s-]+(hours?|days?|weeks?|months?|years?|decades?|centuries)"
+    r"several|few|many)[\s-]+(minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries)"
     r"(-long|-old)?\W*$",
     re.IGNORECASE,
 )
@@ -576,7 +577,7 @@ class Expectation:
             return False
         if label == "DATE" and self.kind in _MEASURED:
             return not _CALENDAR.search(text)
-        return not (label == "DATE" and self.kind == "date" and _LENGTH.match(text))
+        return not (label in ("DATE", "TIME") and self.kind == "date" and _LENGTH.match(text))
 
 
 def _last_clause(question: str) -> str:

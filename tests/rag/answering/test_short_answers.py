@@ -188,3 +188,9 @@ def test_an_unsure_first_phrase_is_stated_only_when_its_label_is_firm_for_the_ki
         assert draft is not None and short in (draft.short or "") and signals.short, question
     draft, signals = unsure.draft("What will the roof carry?", passages)
     assert draft is not None and draft.short is None and not signals.short
+
+
+def test_a_length_of_time_does_not_answer_when(library: Assistant) -> None:
+    # "after a two-hour debate" is TIME to spaCy, as "Tuesday" is DATE: only one says when.
+    answer = library.ask("When did the council vote?")
+    assert answer.short is None or "two-hour" not in answer.short.lower(), answer.text
