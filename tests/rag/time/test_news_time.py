@@ -116,6 +116,26 @@ def test_question_time_words_narrow_the_search_relative_to_as_of(assistant: Assi
     assert {p.doc_id for p in in_year} == {"council"}
 
 
+def test_time_words_of_an_article_s_own_time_fall_back_to_every_date(
+    assistant: Assistant,
+) -> None:
+    # "Last month" of a 2021 article, asked with no day given: read as of the archive's end
+    # (2022-11-16) it finds only the insulin stories, which do not answer.
+    question = "How many nations sent envoys to the meeting Moscow hosted last month?"
+    answer = assistant.ask(question)
+    assert not answer.abstained and answer.short == "four"
+    assert answer.citations[0].doc_id == WITHDRAWAL_DOC
+    assert answer.time_scope == (
+        'The articles from 2022-10-01 to 2022-11-16 ("last month") do not answer this; '
+        "answered from all the articles."
+    )
+    # Asked as of a day, "last month" is the asker's: the answer keeps to it.
+    kept = assistant.ask(question, as_of="2022-11-16")
+    assert kept.abstained
+    assert {p.doc_id for p in kept.passages} <= {"wire-ap", "wire-copy"}
+    assert kept.time_scope.startswith('Answering for "last month" as of 2022-11-16')
+
+
 def test_a_republished_copy_is_grouped_and_shown_once(assistant: Assistant) -> None:
     groups = assistant.index.duplicates()
     assert groups.head("wire-copy") == "wire-ap"  # the earliest is the representative
