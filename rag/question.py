@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from rag.language import irregular_forms
+
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
@@ -80,8 +82,10 @@ def _stopwords() -> frozenset[str]:
 
 
 def terms(text: str) -> set[str]:
-    """Stemmed, lower-cased content words of `text`."""
-    words = [w.lower() for w in _WORD.findall(text)]
+    """Stemmed, lower-cased content words of `text`, an irregular form as its lemma
+    ("spoke" as "speak", so "Who did Austin speak with?" finds "Austin spoke with…")."""
+    forms = irregular_forms()
+    words = [forms.get(w, w) for w in (w.lower() for w in _WORD.findall(text))]
     kept = [w for w in words if w not in _stopwords()]
     return set(_stemmer().stemWords(kept))
 

@@ -1,6 +1,7 @@
 import pytest
 
-from rag.question import read_question
+from rag.language import irregular_forms
+from rag.question import read_question, terms
 
 
 @pytest.mark.parametrize(
@@ -28,3 +29,20 @@ def test_a_who_question_wants_a_name_it_does_not_already_mention() -> None:
     question = read_question("Who did Lloyd Austin speak with?")
     assert not question.expects("U.S. Defense Secretary Lloyd Austin spoke by phone.")
     assert question.expects("Austin's conversation with General Qamar Javed Bajwa came first.")
+
+
+def test_an_irregular_form_is_read_as_its_lemma() -> None:
+    # A stemmer leaves "spoke" and "speak" apart; the lemmatizer's exceptions join them.
+    assert "speak" in terms("Who did Lloyd Austin speak with?") & terms("Austin spoke Monday")
+    assert terms("Who won the vote?") == terms("Who wins the vote?")
+    assert terms("How many children were rescued?") & terms("a child was rescued")
+
+
+def test_the_lemma_tables_are_the_ones_spacy_names() -> None:
+    from spacy.strings import get_string_id
+
+    from rag.language import _EXCEPTION_TABLES
+
+    for name, key in _EXCEPTION_TABLES.items():
+        assert get_string_id(name) == key
+    assert irregular_forms()["bought"] == "buy"
