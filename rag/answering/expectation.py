@@ -542,12 +542,14 @@ _CALENDAR = re.compile(
     re.IGNORECASE,
 )
 # And the other way round: "When was the conference to start?" is not answered by "10-day",
-# "three weeks" (a length of time, DATE to spaCy) or "a two-hour" (TIME) unless it says when
-# ("ago", "later").
-_LENGTH = re.compile(
+# "three weeks" (a length of time, DATE to spaCy), "a two-hour" (TIME) or "the age of 96"
+# unless it says when ("ago", "later").
+_LENGTH_OR_AGE = re.compile(
     r"^\W*(the\s+)?(\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"several|few|many)[\s-]+(minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries)"
-    r"(-long|-old)?\W*$",
+    r"([\s-](long|old))?\W*$"
+    # An age is a DATE to spaCy too: "the age of 96", "aged 40", "age 96".
+    r"|^\W*(the\s+)?(age|aged)\b",
     re.IGNORECASE,
 )
 
@@ -577,7 +579,9 @@ class Expectation:
             return False
         if label == "DATE" and self.kind in _MEASURED:
             return not _CALENDAR.search(text)
-        return not (label in ("DATE", "TIME") and self.kind == "date" and _LENGTH.match(text))
+        return not (
+            label in ("DATE", "TIME") and self.kind == "date" and _LENGTH_OR_AGE.match(text)
+        )
 
 
 def _last_clause(question: str) -> str:
@@ -637,8 +641,12 @@ def expectation(question: str) -> Expectation:
 
 
 def _what_is(rest: str) -> Expectation:
-    """ "What is the name of…", "What was the price…": the noun after the verb decides."""
+    """ "What is the name of…", "What was the price…": the noun after the verb decides.
+    After "did", "will" or "has" the subject follows, not the thing asked for ("What will
+    the roof carry?"): no noun names it."""
     words = _WORD.findall(rest)
+    if words and words[0].lower() in _PHRASE_ENDS:
+        return Expectation("thing")
     words = [w for w in words if w.lower() not in ("is", "are", "was", "were", "the", "a", "an")]
     if words and words[0].lower() in ("name", "names", "title"):
         return Expectation("thing", words[0].lower())
@@ -648,6 +656,11 @@ def _what_is(rest: str) -> Expectation:
         if word.lower() in _PHRASE_ENDS:
             break
         phrase.append(word)
+    # A possessive's owner is not the thing asked for: "General Bajwa's position" asks for a
+    # position, not a general.
+    owned = [i for i, word in enumerate(phrase) if word.lower().endswith(("'s", "’s"))]
+    if owned and owned[-1] + 1 < len(phrase):
+        phrase = words = phrase[owned[-1] + 1 :]
     named = [w.lower() for w in phrase[:4] if w.lower() in _NOUN_KIND]
     if named:
         return Expectation(_NOUN_KIND[named[-1]], named[-1])

@@ -60,6 +60,9 @@ def test_a_question_for_no_single_fact_accepts_no_label() -> None:
         ("When was the conference supposed to start?", "three weeks", False),
         ("When did the talks begin?", "three weeks ago", True),
         ("When did the talks begin?", "the past two years", True),
+        ("When did she ascend to the throne?", "the age of 96", False),
+        ("When did she ascend to the throne?", "aged 25", False),
+        ("How old was she?", "the age of 96", True),
     ],
 )
 def test_a_count_or_amount_is_never_a_calendar_date_nor_a_date_a_length(
@@ -68,3 +71,20 @@ def test_a_count_or_amount_is_never_a_calendar_date_nor_a_date_a_length(
     # spaCy labels "27 years" and "Monday, June 6" both DATE: a count, then a date.
     assert expectation(question).admits("DATE", phrase) is admitted
     assert expectation(question).admits("DATE", phrase, firm=True) is admitted
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "head"),
+    [
+        # After "did" or "will" the subject follows: it is not what is asked for.
+        ("What will the roof carry?", "thing", None),
+        ("What did the bidder pay?", "thing", None),
+        # A possessive's owner neither: "General" names Bajwa, the question asks a position.
+        ("What is General Qamar Javed Bajwa's position?", "thing", "position"),
+        ("What is the project manager's fee?", "money", "fee"),
+        ("What is the name of the dog?", "thing", "name"),
+    ],
+)
+def test_the_noun_that_names_the_answer(question: str, kind: str, head: str | None) -> None:
+    found = expectation(question)
+    assert (found.kind, found.head) == (kind, head)
