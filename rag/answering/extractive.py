@@ -44,6 +44,7 @@ from rag.answers import Answer, Citation, Passage, cite
 from rag.embedder import Embedder
 from rag.question import Question, read_question, terms
 from rag.sentences import sentence_spans
+from rag.time.expressions import DateMention, find_dates
 
 # Weights and threshold set by hand on the seed questions (tests/rag/test_assistant.py);
 # the evaluation harness is where they get tuned.
@@ -67,6 +68,9 @@ MIN_WORDS = 5
 _SENTENCE_END = (".", "!", "?", '"', "”", "'", "’", ")")
 # Text in an article that addresses a language model rather than a reader: never an answer,
 # and never shown to a model (the generative answerer takes its evidence from `candidates`).
+# "…in August 2021", "during 2020": a month or year the answer must fall in.
+_IN_PERIOD = re.compile(r"\b(?:in|during)\s+(?:[A-Z][a-z]+\s+)?(?:19|20)\d\d\b")
+_IN = re.compile(r"\b(?:in|during)\s+$")
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|rules)\b"
     r"|\b(?:system prompt|you are an? (?:ai|assistant|language model)|as an ai)\b",
@@ -293,7 +297,8 @@ class ExtractiveAnswerer:
         pool = _with_neighbours(keep, every)
         tagging = _tagger().submit(_tagged, read.text, [every[i].text for i in pool])
         meaning_of = self._meaning(read, every, pool)
-        return self._phrases(expect, every, coverage, meaning_of, tagging), meaning_of
+        period = asked_period(read.text, expect)
+        return self._phrases(expect, every, coverage, meaning_of, tagging, period), meaning_of
 
     def best_phrase(
         self, question: str, passages: Sequence[Passage]
@@ -316,10 +321,12 @@ class ExtractiveAnswerer:
         coverage: np.ndarray,
         meaning_of: dict[int, float],
         tagging: Future[Tagged],
+        period: DateMention | None = None,
     ) -> list[Phrase]:
         """The phrases of the sentences `meaning_of` holds (indices into `every`, with their
         meaning); `coverage`: the `_coverage` of each of `every`; `tagging`: `_tagged` of
-        the question and those sentences."""
+        the question and those sentences; `period`: the `asked_period`, outside which no
+        date answers."""
         keep = list(meaning_of)
         pool = [every[i] for i in keep]
         neighbours = _neighbour_coverage(every, coverage)
@@ -332,6 +339,7 @@ class ExtractiveAnswerer:
             for i, spans in enumerate(every_spans)
             for span in of_the_asked_event(spans, expect, question_words)
             if is_answer_phrase(span, question_words)
+            and not (period and _outside(pool[i], span, period))
         ]
         is_a = self._is_a(expect, [span for _, span in scored])
         # IDF as a share of the highest an index gives (a word in no passage): in the eight
@@ -451,6 +459,26 @@ class ExtractiveAnswerer:
         return np.array(shares)
 
 
+def asked_period(question: str, expect: Expectation) -> DateMention | None:
+    """The month or year a question for a date puts its answer in ("On which date in August
+    2021…": 2021-08-01 to 2021-08-31); None when it names none."""
+    if expect.kind != "date" or not _IN_PERIOD.search(question):
+        return None
+    for mention in find_dates(question, None):
+        if mention.precision in ("month", "year") and _IN.search(question[: mention.start]):
+            return mention
+    return None
+
+
+def _outside(candidate: Candidate, span: Span, period: DateMention) -> bool:
+    """True when `span` is a date of its article that falls wholly outside `period`."""
+    start, end = candidate.start + span.start, candidate.start + span.end
+    for mention in candidate.passage.dates:
+        if mention.start < end and start < mention.end:
+            return mention.last < period.date or mention.date > period.last
+    return False
+
+
 def _tagged(question: str, sentences: list[str]) -> Tagged:
     """The question's words and verbs, and the candidate spans of `sentences`: the tagger's
     part of the answer stage, in one thread while the model embeds."""
@@ -539,11 +567,14 @@ def _next_sentence(candidate: Candidate, pool: Sequence[Candidate]) -> Candidate
 
 def _without_head(read: Question, expect: Expectation) -> Question:
     """The question's words less the noun that names the answer's kind ("share" in "What
-    share of the cost…"): the answering sentence states the share, it need not say "share"."""
-    if expect.head is None or not names_a_kind(expect.head):
-        return read
-    kept = read.terms - terms(expect.head)
-    return replace(read, terms=frozenset(kept)) if kept else read
+    share of the cost…") and the month or year it puts a date in ("in August 2021"): the
+    answering sentence states the share or the day, it need not say "share" or "August"."""
+    named = terms(expect.head) if expect.head is not None and names_a_kind(expect.head) else set()
+    period = asked_period(read.text, expect)
+    if period is not None:
+        named |= terms(period.text)
+    kept = read.terms - named
+    return replace(read, terms=frozenset(kept)) if kept and named else read
 
 
 def short_answer(

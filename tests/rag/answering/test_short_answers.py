@@ -10,6 +10,8 @@ import pytest
 from index.pipeline import index_paths
 from rag import Assistant, Settings
 from rag.answering.confidence import Signals
+from rag.answering.expectation import expectation
+from rag.answering.extractive import asked_period
 from rag.answers import Answer
 from rag.embedder import SentenceEmbedder
 from rag.store.news_index import NewsIndex
@@ -194,3 +196,17 @@ def test_a_length_of_time_does_not_answer_when(library: Assistant) -> None:
     # "after a two-hour debate" is TIME to spaCy, as "Tuesday" is DATE: only one says when.
     answer = library.ask("When did the council vote?")
     assert answer.short is None or "two-hour" not in answer.short.lower(), answer.text
+
+
+def test_a_date_outside_the_month_the_question_names_does_not_answer(
+    library: Assistant,
+) -> None:
+    # "on Tuesday" of a 6 March 2024 story is 5 March: the answer to a question in March…
+    march = library.ask("On which day in March 2024 did the council vote?")
+    assert march.short is not None and "March 5, 2024" in march.short, march.text
+    # …and no answer to the same question in May, which no date of the article is in.
+    may = library.ask("On which day in May 2024 did the council vote?")
+    assert may.short is None or "2024" not in may.short, may.text
+    august = asked_period("Which date in August 2021 was it?", expectation("Which date?"))
+    assert august is not None and (august.date, august.last) == ("2021-08-01", "2021-08-31")
+    assert asked_period("Who won the vote in 2021?", expectation("Who won?")) is None
