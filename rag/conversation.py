@@ -24,6 +24,17 @@ _OTHER_REFERENCE = re.compile(
     r"\b(it|its|they|them|their|this|that|these|those|there|then)\b", re.IGNORECASE
 )
 _CITATION = re.compile(r"\s*\[\d+\]")
+# A follow-up that is only a question word ("When?", "And where?", "How many?") asks the
+# last question again about something else: "Where is he traveling?" then "When?".
+_BARE = re.compile(
+    r"^\W*(?:and|so|but)?\W*(when|where|who|why|how(?:\s+(?:many|much|long|often))?)\W*$",
+    re.IGNORECASE,
+)
+_ASKING = re.compile(
+    r"^\W*(?:and\s+)?(?:when|where|who|whom|why|what|which|how(?:\s+(?:many|much|long|often)"
+    r"(?:\s+[a-z]+)?)?)\b\s*",
+    re.IGNORECASE,
+)
 # Runs of capitalised words ("General Qamar Javed Bajwa"), allowing "al-", "bin" style joins.
 _NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’-]+|bin|al|de|van|von))*")
 _TITLE_WORDS = {"The", "A", "An", "In", "On", "At", "During", "But", "And", "U.S.", "US"}
@@ -58,7 +69,7 @@ def standalone_question(question: str, history: Sequence[Message]) -> tuple[str,
     previous_question, previous_answer = last_turn(history)
     if not previous_question:
         return question, question
-    resolved = question
+    resolved = question = _completed(question, previous_question)
     if _PERSON_PRONOUN.search(question):
         names = people_named(previous_answer, exclude=previous_question) or people_named(
             previous_question
@@ -73,3 +84,14 @@ def standalone_question(question: str, history: Sequence[Message]) -> tuple[str,
 
 def _replace(pronoun: str, name: str) -> str:
     return f"{name}'s" if pronoun.lower() in ("his", "hers") else name
+
+
+def _completed(question: str, previous: str) -> str:
+    """A bare question word with the rest of the previous question: "When?" after "Where
+    is he traveling?" is "When is he traveling?"; any other question as it is."""
+    bare = _BARE.match(question)
+    asking = _ASKING.match(previous)
+    if bare is None or asking is None or not previous[asking.end() :].strip():
+        return question
+    word = bare.group(1)
+    return f"{word[0].upper()}{word[1:].lower()} {previous[asking.end():].strip()}"

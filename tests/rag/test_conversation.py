@@ -34,3 +34,17 @@ def test_last_turn_and_names() -> None:
     assert people_named(HISTORY[1]["content"], exclude="Lloyd Austin") == [
         "General Qamar Javed Bajwa"
     ]
+
+
+def test_a_bare_question_word_asks_the_last_question_again() -> None:
+    history = [
+        {"role": "user", "content": "Where is he traveling?"},
+        {"role": "assistant", "content": "Doha [1]. Pakistan's special envoy Mohammad Sadiq…"},
+    ]
+    resolved, query = standalone_question("When?", history)
+    assert resolved == "When is Mohammad Sadiq traveling?"
+    assert "Where is he traveling?" in query
+    resolved, _ = standalone_question("And how many?", HISTORY)
+    assert resolved == "How many did Lloyd Austin speak with?"
+    # A question of its own stays as it is.
+    assert standalone_question("When did it start?", history)[0] == "When did it start?"
