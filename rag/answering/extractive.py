@@ -229,8 +229,10 @@ class ExtractiveAnswerer:
         ):
             pick = in_full(pick, found, expect)
             return short_answer(question, pick, chance, passages), replace(signals, short=True)
-        # No phrase is likely enough on its own: the sentence ranking decides.
-        chosen = [ranked[0][0]]
+        # No phrase is likely enough to state: the sentence that holds the first phrase is
+        # quoted. Reading ~60 candidates in a dozen sentences, the phrase ranking finds the
+        # sentence that answers more often than the sentence ranking alone does.
+        chosen = [ranked[0][0] if pick is None else pick.sentence]
         # The lead says "spoke with Pakistan's top military official"; the next sentence
         # names him. News spreads one answer over two sentences often enough.
         follow_on = _next_sentence(chosen[0], every)
@@ -264,7 +266,11 @@ class ExtractiveAnswerer:
             )
         if follow_on is not None:
             return cited_answer(question, [chosen[0], follow_on], passages, chance), signals
-        if len(ranked) > 1 and ranked[1][1] >= best * SECOND_SENTENCE_RATIO:
+        if (
+            len(ranked) > 1
+            and _key(ranked[0][0]) == _key(chosen[0])
+            and ranked[1][1] >= best * SECOND_SENTENCE_RATIO
+        ):
             chosen.append(ranked[1][0])
             if chosen[0].passage.doc_id == chosen[1].passage.doc_id:
                 chosen.sort(key=lambda c: c.start)  # same article: read in its order
