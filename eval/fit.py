@@ -106,7 +106,10 @@ def fit(rows: Sequence[Rows], about: str = "") -> SpanModel:
     useful = [r for r in rows if r.labels.any()]
     features = np.vstack([r.features for r in useful])
     labels = np.concatenate([r.labels for r in useful]).astype(int)
-    ranker = lightgbm.LGBMRanker(**RANKER).fit(
+    # A phrase of a better-ranked passage never scores lower, all else equal: the ranking
+    # already holds the date preference (as_of), which the trees must not undo.
+    monotone = [int(name == "passage_rank") for name in FEATURES]
+    ranker = lightgbm.LGBMRanker(**RANKER, monotone_constraints=monotone).fit(
         features, labels, group=[len(r.labels) for r in useful]
     )
     trees = Trees.from_lightgbm(ranker.booster_.dump_model())
