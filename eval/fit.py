@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -108,8 +109,9 @@ def fit(rows: Sequence[Rows], about: str = "") -> SpanModel:
     labels = np.concatenate([r.labels for r in useful]).astype(int)
     # A phrase of a better-ranked passage never scores lower, all else equal: the ranking
     # already holds the date preference (as_of), which the trees must not undo.
-    monotone = [int(name == "passage_rank") for name in FEATURES]
-    ranker = lightgbm.LGBMRanker(**RANKER, monotone_constraints=monotone).fit(
+    params: dict[str, Any] = {**RANKER}
+    params["monotone_constraints"] = [int(f == "passage_rank") for f in FEATURES]
+    ranker = lightgbm.LGBMRanker(**params).fit(
         features, labels, group=[len(r.labels) for r in useful]
     )
     trees = Trees.from_lightgbm(ranker.booster_.dump_model())

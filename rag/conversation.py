@@ -94,4 +94,4 @@ def _completed(question: str, previous: str) -> str:
     if bare is None or asking is None or not previous[asking.end() :].strip():
         return question
     word = bare.group(1)
-    return f"{word[0].upper()}{word[1:].lower()} {previous[asking.end():].strip()}"
+    return f"{word[0].upper()}{word[1:].lower()} {previous[asking.end() :].strip()}"

@@ -66,11 +66,11 @@ MIN_WORDS = 5
 # of 285 answerable answers contain the gold answer each time and 94, 94 and 95 of 204
 # unanswerable ones abstain, while the answer stage's median falls from 104 to 72 to 52 ms.
 _SENTENCE_END = (".", "!", "?", '"', "”", "'", "’", ")")
-# Text in an article that addresses a language model rather than a reader: never an answer,
-# and never shown to a model (the generative answerer takes its evidence from `candidates`).
 # "…in August 2021", "during 2020": a month or year the answer must fall in.
 _IN_PERIOD = re.compile(r"\b(?:in|during)\s+(?:[A-Z][a-z]+\s+)?(?:19|20)\d\d\b")
 _IN = re.compile(r"\b(?:in|during)\s+$")
+# Text in an article that addresses a language model rather than a reader: never an answer,
+# and never shown to a model (the generative answerer takes its evidence from `candidates`).
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|rules)\b"
     r"|\b(?:system prompt|you are an? (?:ai|assistant|language model)|as an ai)\b",
