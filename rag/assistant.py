@@ -142,7 +142,7 @@ class Assistant:
             retrieval, scope, answer = self._beyond_the_window(
                 resolved, query, retrieval, scope, words
             )
-            yield from re.findall(r"\S+\s*", answer.text)
+            yield from _deltas(answer.text)
         else:
             answer = yield from self._answer(resolved, retrieval.passages)
         timings = {**retrieval.timings, **answer.timings}
@@ -224,7 +224,7 @@ class Assistant:
                 answer = self.extractive.answer(question, passages)
                 return replace(answer, notice=f"{error}. Quoted the articles instead.")
         answer = self.extractive.answer(question, passages)
-        yield from re.findall(r"\S+\s*", answer.text)  # one streaming interface for all
+        yield from _deltas(answer.text)  # one streaming interface for all
         return answer
 
     def warm_up(self, tagger: bool = True) -> None:
@@ -281,6 +281,11 @@ class Assistant:
             text.extend(" " * (start + len(chunk.text) - len(text)))
             text[start : start + len(chunk.text)] = chunk.text
         return "".join(text)
+
+
+def _deltas(text: str) -> list[str]:
+    """`text` as the deltas a streamed answer arrives in: each word with its spacing."""
+    return re.findall(r"\S+\s*", text)
 
 
 def date_range(since: DateArg, until: DateArg) -> DateRange:

@@ -201,13 +201,14 @@ class ExtractiveAnswerer:
         """The answer this answerer would give if it never abstained (None: nothing in the
         passages is quotable), and the signals its confidence is judged by."""
         expect = expectation(question)
-        read = _without_head(read_question(question), expect)
+        period = asked_period(question, expect)
+        read = _without_head(read_question(question), expect, period)
         every = candidates(passages)
         if not every:
             return None, Signals(factoid=expect.kind is not None)
         coverage = self._coverage(read, every)
         factoid = expect.kind is not None
-        found, meaning_of = self._read(expect, read, every, coverage, factoid)
+        found, meaning_of = self._read(expect, read, every, coverage, factoid, period)
         pick, chance, lead = self._best(found)
         ranked, meaning = self._ranking(read, every, coverage, meaning_of)
         best = ranked[0][1]
@@ -282,7 +283,8 @@ class ExtractiveAnswerer:
         if not every:
             return []
         coverage = self._coverage(read, every)
-        return self._read(expectation(question), read, every, coverage, True)[0]
+        expect = expectation(question)
+        return self._read(expect, read, every, coverage, True, asked_period(question, expect))[0]
 
     def _read(
         self,
@@ -291,19 +293,19 @@ class ExtractiveAnswerer:
         every: list[Candidate],
         coverage: np.ndarray,
         factoid: bool,
+        period: DateMention | None,
     ) -> tuple[list[Phrase], dict[int, float]]:
-        """The candidate phrases (none unless `factoid`) and the meaning of each sentence
-        read: the shortlist, and for a question for one fact the sentences after its best
-        few. They are embedded in one batch, so each sentence's meaning is a function of the
-        question and its passages alone (the int8 model's vectors depend on their batch),
-        while the tagger (one core) reads them."""
+        """The candidate phrases (none unless `factoid`; no date outside the `asked_period`
+        `period`) and the meaning of each sentence read: the shortlist, and for a question
+        for one fact the sentences after its best few. They are embedded in one batch, so
+        each sentence's meaning is a function of the question and its passages alone (the
+        int8 model's vectors depend on their batch), while the tagger (one core) reads them."""
         keep = _shortlist(coverage, every)
         if not factoid:
             return [], self._meaning(read, every, [int(i) for i in keep])
         pool = _with_neighbours(keep, every)
         tagging = _tagger().submit(_tagged, read.text, [every[i].text for i in pool])
         meaning_of = self._meaning(read, every, pool)
-        period = asked_period(read.text, expect)
         return self._phrases(expect, every, coverage, meaning_of, tagging, period), meaning_of
 
     def best_phrase(
@@ -571,12 +573,12 @@ def _next_sentence(candidate: Candidate, pool: Sequence[Candidate]) -> Candidate
     )
 
 
-def _without_head(read: Question, expect: Expectation) -> Question:
+def _without_head(read: Question, expect: Expectation, period: DateMention | None) -> Question:
     """The question's words less the noun that names the answer's kind ("share" in "What
     share of the cost…") and the month or year it puts a date in ("in August 2021"): the
-    answering sentence states the share or the day, it need not say "share" or "August"."""
+    answering sentence states the share or the day, it need not say "share" or "August";
+    `period`: the question's `asked_period`."""
     named = terms(expect.head) if expect.head is not None and names_a_kind(expect.head) else set()
-    period = asked_period(read.text, expect)
     if period is not None:
         named |= terms(period.text)
     kept = read.terms - named

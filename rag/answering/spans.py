@@ -88,7 +88,7 @@ def _spans(text: str, doc: Any) -> tuple[Span, ...]:
             verb=_verb_before(tokens, ends, s.start),
             verb_after=_verb_after(tokens, starts, s.end),
         )
-        for s in sorted(spans, key=lambda s: (s.start, -(s.end - s.start)))
+        for s in sorted(spans, key=_position)
     )
 
 
@@ -159,9 +159,14 @@ def _noun_phrases(doc: Any) -> list[tuple[int, int]]:
     return found
 
 
+def _position(span: Span) -> tuple[int, int]:
+    """Where a span sorts: by its start, the longer of two first."""
+    return span.start, -(span.end - span.start)
+
+
 def _without_nested(spans: list[Span]) -> list[Span]:
     """Drop a span inside a longer one of a labelled kind ("5" inside "$5 million")."""
-    spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
+    spans.sort(key=_position)
     kept: list[Span] = []
     for span in spans:
         if kept and span.start < kept[-1].end:
