@@ -78,7 +78,13 @@ def _stopwords() -> frozenset[str]:
     question_words = {"what", "when", "who", "whom", "whose", "where", "why", "how", "which"}
     auxiliaries = {"do", "does", "did", "is", "was", "were", "has", "have", "had", "will"}
     vague = {"many", "much", "say", "said", "says", "according", "recently", "new", "week"}
-    return frozenset(STOPWORDS_EN_PLUS) | question_words | auxiliaries | vague
+    # Adverbs of time and manner that name nothing a sentence must repeat: "How many troops
+    # are still there?" is answered by "the remaining 2,500 troops".
+    adverbs = {"still", "currently", "yet", "already", "ever", "also", "actually", "finally"}
+    adverbs |= {"reportedly", "officially"}
+    # "What kind of peace process…": the answer names the kind, it does not say "kind".
+    frames = {"kind", "kinds", "type", "types", "sort", "sorts"}
+    return frozenset(STOPWORDS_EN_PLUS) | question_words | auxiliaries | vague | adverbs | frames
 
 
 def terms(text: str) -> set[str]:

@@ -517,6 +517,15 @@ _SKIP = {
     "nasa",
     "children's",
     "children’s",
+    "women's",
+    "women’s",
+    "men's",
+    "men’s",
+    "people's",
+    "people’s",
+    "kind",
+    "type",
+    "sort",
 }
 _NUMBER_HINTS = re.compile(
     r"\b(raised|lowered|cut|increased|decreased|rose|fell|jumped|dropped|climbed|hiked|"
@@ -594,6 +603,12 @@ def _last_clause(question: str) -> str:
 def _noun_kind(words: list[str]) -> tuple[str, str | None]:
     """The kind named by the first content noun of `words` ("which children's book")."""
     content = [w.lower().strip("'’") for w in words if w.lower() not in _SKIP]
+    # The question word takes the owner of a possessive: "Which country's leader…?" asks
+    # for a country, "Which MLB team's owner…?" for a team (a plural owner such as
+    # "children's" or "women's" is a modifier, in _SKIP, and the noun after it is asked for).
+    owner = next((i for i, w in enumerate(content[:3]) if w.endswith(("'s", "’s"))), None)
+    if owner is not None:
+        return _noun_kind([content[owner][:-2]])
     for word in content[:3]:
         for form in (word, word.rstrip("s"), word[:-2] if word.endswith("es") else word):
             if form in _NOUN_KIND:

@@ -46,3 +46,15 @@ def test_the_lemma_tables_are_the_ones_spacy_names() -> None:
     for name, key in _EXCEPTION_TABLES.items():
         assert get_string_id(name) == key
     assert irregular_forms()["bought"] == "buy"
+
+
+def test_words_that_frame_a_question_are_no_words_to_find() -> None:
+    # "still" is no word the answer must repeat ("the last remaining 2,500 troops"), and
+    # "What kind of…" is answered by the kind, not by the word "kind".
+    assert terms("How many U.S. troops are still in Afghanistan?") == {"troop", "afghanistan"}
+    assert terms("What kind of peace process does Pakistan support?") == {
+        "peac",
+        "process",
+        "pakistan",
+        "support",
+    }

@@ -83,6 +83,16 @@ def test_a_count_or_amount_is_never_a_calendar_date_nor_a_date_a_length(
         ("What is General Qamar Javed Bajwa's position?", "thing", "position"),
         ("What is the project manager's fee?", "money", "fee"),
         ("What is the name of the dog?", "thing", "name"),
+        # After a question word, the possessive's owner is asked for: a country, not a leader.
+        ("Which country's leader did not attend the summit?", "place", "country"),
+        ("Which MLB team’s owner announced a sale?", "org", "team"),
+        ("Which actor’s representative confirmed the news?", "person", "actor"),
+        # A plural owner is a modifier, and the noun after it is asked for.
+        ("Which children’s book won the prize?", "title", "book"),
+        ("Which women's basketball team won the title?", "org", "team"),
+        # "What kind of …" asks for the noun after it, and "kind" is no noun of the answer.
+        ("What type of aircraft did the airline order?", "product", "aircraft"),
+        ("Which kind of animal watched the procession?", "thing", "animal"),
     ],
 )
 def test_the_noun_that_names_the_answer(question: str, kind: str, head: str | None) -> None:
