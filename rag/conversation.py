@@ -35,9 +35,14 @@ _ASKING = re.compile(
     r"(?:\s+[a-z]+)?)?)\b\s*",
     re.IGNORECASE,
 )
-# Runs of capitalised words ("General Qamar Javed Bajwa"), allowing "al-", "bin" style joins.
-_NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’-]+|bin|al|de|van|von))*")
-_TITLE_WORDS = {"The", "A", "An", "In", "On", "At", "During", "But", "And", "U.S.", "US"}
+# "there" as a place ("How many troops are still there?"), not as in "there are" or "Is there…".
+_THERE = re.compile(
+    r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b"
+    r"(?!\s+(?:is|are|was|were|be|been|will|would|has|have|had|remains?|seems?)\b|['’]s)",
+    re.IGNORECASE,
+)
+_PLACES = ("GPE", "LOC", "FAC")
+_WHERE = re.compile(r"^\W*(?:and\s+)?where\b", re.IGNORECASE)
 
 
 def last_turn(history: Sequence[Message]) -> tuple[str, str]:
@@ -52,13 +57,27 @@ def last_turn(history: Sequence[Message]) -> tuple[str, str]:
 
 
 def people_named(text: str, exclude: str = "") -> list[str]:
-    """Capitalised multi-word names in `text` not mentioned in `exclude`, longest first."""
-    names = []
-    for match in _NAME.finditer(text):
-        words = [w for w in match.group().split() if w not in _TITLE_WORDS]
-        if len(words) >= 2 and words[-1] not in exclude:
-            names.append(" ".join(words))
-    return sorted(dict.fromkeys(names), key=len, reverse=True)
+    """The people spaCy's recogniser names in `text` whose surname `exclude` does not
+    mention, in order of first mention ("Beto O'Rourke", "Qamar Javed Bajwa")."""
+    return _named(text, ("PERSON",), exclude)
+
+
+def places_named(text: str, exclude: str = "") -> list[str]:
+    """The countries, cities, regions and sites named in `text` and not in `exclude`, in
+    order of first mention."""
+    return _named(text, _PLACES, exclude)
+
+
+def _named(text: str, labels: Sequence[str], exclude: str) -> list[str]:
+    from rag.language import pipeline
+
+    found = []
+    for entity in pipeline()(text).ents:
+        name = entity.text.strip()
+        last = name.split()[-1].replace("’", "'").split("'")[0] if name else ""
+        if entity.label_ in labels and last and last not in exclude:
+            found.append(name)
+    return list(dict.fromkeys(found))
 
 
 def standalone_question(question: str, history: Sequence[Message]) -> tuple[str, str]:
@@ -76,6 +95,19 @@ def standalone_question(question: str, history: Sequence[Message]) -> tuple[str,
         )
         if names:
             resolved = _PERSON_PRONOUN.sub(lambda m: _replace(m.group(), names[0]), question)
+    if _THERE.search(resolved):
+        # The place the last answer gave to "Where…?" ("Doha"), else the place the
+        # conversation's questions named last, else the last answer's; never one this
+        # question names itself ("U.S. troops … there" means Afghanistan, not the U.S.).
+        asked = [str(m.get("content", "")) for m in history if m.get("role") == "user"]
+        texts = [*reversed(asked), previous_answer]
+        if _WHERE.match(previous_question):
+            texts.insert(0, previous_answer)
+        for text in texts:
+            places = places_named(text, exclude=question)
+            if places:
+                resolved = _THERE.sub(f"in {places[0]}", resolved, count=1)
+                break
     if resolved == question and not _OTHER_REFERENCE.search(question) and len(question.split()) > 4:
         return question, question  # a new topic: no need to carry the conversation
     context = " ".join(part for part in (previous_question, previous_answer[:300]) if part)

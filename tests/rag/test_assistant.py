@@ -70,6 +70,22 @@ def test_follow_up_uses_the_conversation(assistant: Assistant) -> None:
     assert alone.passages[0].chunk_id != follow_up.passages[0].chunk_id or alone.abstained
 
 
+def test_there_in_a_follow_up_is_the_place_asked_about(assistant: Assistant) -> None:
+    history: list = []
+    for question in (
+        "When does the U.S. withdrawal from Afghanistan start?",
+        "And when is it to end?",
+    ):
+        history += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": assistant.ask(question, history=history).text},
+        ]
+    answer = assistant.ask("How many U.S. troops are still there?", history=history)
+    assert not answer.abstained
+    assert answer.short == "2,500"
+    assert "Afghanistan" in answer.citations[0].quote
+
+
 def test_as_of_prefers_news_published_by_that_date(tmp_path: Path, embedder) -> None:
     corpus = tmp_path / "mayors.jsonl"
     records = [
