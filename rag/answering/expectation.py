@@ -569,6 +569,7 @@ class Expectation:
 
     kind: str | None  # one of KINDS, or None: not a question for a single fact
     head: str | None = None  # "automaker" in "Which automaker ..."
+    unit: str | None = None  # what "how many" counts: "days" in "how many days", "jurors"
 
     @property
     def labels(self) -> frozenset[str]:
@@ -583,14 +584,31 @@ class Expectation:
     def admits(self, label: str, text: str, firm: bool = False) -> bool:
         """Whether a phrase `text` with the entity `label` can be the fact asked for: its
         label is one of `labels` (`firm_labels` with `firm`), a count or amount is not a
-        calendar date, and a date is not a length of time."""
+        calendar date, a count has a number of the unit asked for, a year asked for is a
+        year, and a date is not a length of time."""
         if label not in (self.firm_labels if firm else self.labels):
             return False
+        if label in ("DATE", "TIME") and self.kind == "number" and not self._a_count_of(text):
+            return False
+        if self.kind == "date" and self.head == "year" and not _YEAR.search(text):
+            return False  # "What year…?" is not answered by "through the end of next year"
         if label == "DATE" and self.kind in _MEASURED:
             return not _CALENDAR.search(text)
         return not (
             label in ("DATE", "TIME") and self.kind == "date" and _LENGTH_OR_AGE.match(text)
         )
+
+    def _a_count_of(self, text: str) -> bool:
+        """Whether a date or time phrase counts what "how many" asks for: it has a number
+        ("371 days", not "earlier this month" or "several years"), and of the unit asked
+        ("How many seconds…?" is not answered by "the past two years"; "How many jurors…?"
+        by no length of time at all)."""
+        if not _COUNT.search(text):
+            return False
+        if self.unit is None:
+            return True
+        unit = self.unit.rstrip("s")
+        return unit in _TIME_UNITS and unit[:4] in text.lower()
 
 
 def _last_clause(question: str) -> str:
@@ -619,6 +637,33 @@ def _noun_kind(words: list[str]) -> tuple[str, str | None]:
     return "thing", head
 
 
+def _counted(rest: str) -> str | None:
+    """The noun "how many" counts: "jurors" of "how many jurors", "players" of "how many
+    South Carolina players"; None when a verb follows ("How many did he score?")."""
+    for word in _WORD.findall(rest)[:4]:
+        lower = word.lower()
+        if lower in _PHRASE_ENDS or lower in _VERBS_AFTER_MANY:
+            return None
+        if word[0].islower() and lower not in _SKIP and lower not in ("more", "other"):
+            return lower
+    return None
+
+
+_VERBS_AFTER_MANY = frozenset({"is", "are", "was", "were", "been", "being"})
+_TIME_UNITS = frozenset(
+    {"second", "minute", "hour", "day", "night", "week", "weekend", "month", "year", "decade"}
+    | {"centurie", "century", "season", "term"}
+)
+_YEAR = re.compile(r"\b(1[0-9]|20)\d\d\b")
+# A number in words or digits: what makes a length of time a count.
+_COUNT = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred|thousand|million|billion|dozen|half)\b",
+    re.IGNORECASE,
+)
+
+
 def names_a_kind(word: str) -> bool:
     """True for a noun that names the kind of answer ("share", "fee", "year", "automaker")."""
     return word.lower() in _NOUN_KIND
@@ -632,7 +677,9 @@ def expectation(question: str) -> Expectation:
         return Expectation(None)
     how = _HOW.search(clause)
     if how:
-        return Expectation(_HOW_KIND[how.group(1).lower()], how.group(1).lower())
+        word = how.group(1).lower()
+        unit = _counted(clause[how.end() :]) if word == "many" else None
+        return Expectation(_HOW_KIND[word], word, unit)
     match = _WH.search(clause)
     if match is None:
         return _cloze(clause)

@@ -63,6 +63,16 @@ def test_a_question_for_no_single_fact_accepts_no_label() -> None:
         ("When did she ascend to the throne?", "the age of 96", False),
         ("When did she ascend to the throne?", "aged 25", False),
         ("How old was she?", "the age of 96", True),
+        # A count has a number, of the unit asked for.
+        ("How many astronauts arrived at the station?", "earlier this month", False),
+        ("The clock moved to how many seconds to midnight?", "the past two years", False),
+        ("The clock moved to how many seconds to midnight?", "90 seconds", True),
+        ("They returned after how many days in space?", "the most consecutive days", False),
+        ("They returned after how many days in space?", "371 days", True),
+        ("How long could the strike last?", "months", True),
+        # "What year…?" wants a year.
+        ("What year was she first elected?", "through the end of next year", False),
+        ("What year was she first elected?", "November 1992", True),
     ],
 )
 def test_a_count_or_amount_is_never_a_calendar_date_nor_a_date_a_length(
