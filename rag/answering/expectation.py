@@ -570,6 +570,7 @@ class Expectation:
     kind: str | None  # one of KINDS, or None: not a question for a single fact
     head: str | None = None  # "automaker" in "Which automaker ..."
     unit: str | None = None  # what "how many" counts: "days" in "how many days", "jurors"
+    count: int = 1  # how many things it asks for: 2 for "Which two countries…"
 
     @property
     def labels(self) -> frozenset[str]:
@@ -680,7 +681,7 @@ def expectation(question: str) -> Expectation:
         word = how.group(1).lower()
         unit = _counted(clause[how.end() :]) if word == "many" else None
         return Expectation(_HOW_KIND[word], word, unit)
-    match = _WH.search(clause)
+    match = _asking_word(clause)
     if match is None:
         return _cloze(clause)
     word = match.group(1).lower()
@@ -699,7 +700,27 @@ def expectation(question: str) -> Expectation:
             return Expectation(*_noun_kind(_WORD.findall(of_these.group(1))))
         return _what_is(clause[match.end() :])
     kind, head = _noun_kind(_WORD.findall(clause[match.end() :]))
-    return Expectation(kind, head)
+    several = _SEVERAL.match(clause, match.end())
+    count = _NUMBERS[several.group(1).lower()] if several else 1
+    return Expectation(kind, head, count=count)
+
+
+# "Which two countries…", not "Which three-digit number…".
+_SEVERAL = re.compile(r"\s+(two|three|four)\s", re.IGNORECASE)
+_NUMBERS = {"two": 2, "three": 3, "four": 4}
+
+
+def _asking_word(clause: str) -> re.Match[str] | None:
+    """The question word that asks: the first, unless it is a "when" or "where" inside the
+    clause that only joins it ("…thrilled this week when the trailer was released for which
+    remake?"), with another question word after it."""
+    found = list(_WH.finditer(clause))
+    if not found:
+        return None
+    first = found[0]
+    joins = first.group(1).lower() in ("when", "where") and clause[: first.start()].strip()
+    later = [m for m in found[1:] if m.group(1).lower() not in ("when", "where")]
+    return later[0] if joins and later else first
 
 
 def _what_is(rest: str) -> Expectation:

@@ -228,7 +228,7 @@ class ExtractiveAnswerer:
             chance >= self.model.threshold
             or expect.admits(pick.span.label, pick.span.text, firm=True)
         ):
-            pick = in_full(pick, found, expect)
+            pick = in_full(with_partners(pick, found, expect), found, expect)
             return short_answer(question, pick, chance, passages), replace(signals, short=True)
         # No phrase is likely enough to state: the sentence that holds the first phrase is
         # quoted. Reading ~60 candidates in a dozen sentences, the phrase ranking finds the
@@ -261,7 +261,7 @@ class ExtractiveAnswerer:
             pick = stated[int(np.argmax(self.model.logits(np.array([p.features for p in stated]))))]
             follows = follow_on is not None and _key(pick.sentence) == _key(follow_on)
             lead_in = chosen[0] if follows else None
-            pick = in_full(pick, found, expect)
+            pick = in_full(with_partners(pick, found, expect), found, expect)
             return short_answer(question, pick, chance, passages, lead_in), replace(
                 signals, short=True
             )
@@ -599,6 +599,47 @@ def short_answer(
     short = resolved_short(pick.short, quoted.citations[-1])
     lead = short[0].upper() + short[1:]
     return replace(quoted, text=f"{lead} [{len(sentences)}]. {quoted.text}", short=short)
+
+
+_JOINED = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)")
+
+
+def with_partners(pick: Phrase, found: Sequence[Phrase], expect: Expectation) -> Phrase:
+    """For "Which two countries…?", `pick` with the phrases of its kind that its sentence
+    lists with it, up to the number asked: "Sweden" → "Sweden and Finland". The short
+    answer stays a verbatim slice of the sentence."""
+    if expect.count < 2:
+        return pick
+    text, key = pick.sentence.text, _key(pick.sentence)
+    spans = sorted(
+        {
+            (p.span.start, p.span.end)
+            for p in found
+            if _key(p.sentence) == key and p.span.label == pick.span.label
+        }
+    )
+    # Spans from the same sentence, each next to the last with only "," / "and" between.
+    at = spans.index((pick.span.start, pick.span.end))
+    first = last = at
+    while (
+        first > 0
+        and last - first + 1 < expect.count
+        and _joins(text, spans[first - 1], spans[first])
+    ):
+        first -= 1
+    while (
+        last + 1 < len(spans)
+        and last - first + 1 < expect.count
+        and _joins(text, spans[last], spans[last + 1])
+    ):
+        last += 1
+    if first == last:
+        return pick
+    return replace(pick, short=text[spans[first][0] : spans[last][1]])
+
+
+def _joins(text: str, left: tuple[int, int], right: tuple[int, int]) -> bool:
+    return left[1] <= right[0] and _JOINED.fullmatch(text[left[1] : right[0]]) is not None
 
 
 # People only: a place's longer name is another place ("Virginia" is not "West Virginia"),

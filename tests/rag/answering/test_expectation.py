@@ -26,6 +26,9 @@ from rag.answering.expectation import expectation
         ("This was the highest hike since:", "date"),
         ("Which 23-time grand slam champion is set to retire?", "thing"),
         ("Why did the talks stall?", None),
+        # A "when" that only joins the clause does not ask.
+        ("Fans cheered this week when the studio named which top-rated host?", "person"),
+        ("Several people were injured when a crane collapsed in which major city?", "place"),
         ("How did the council react?", None),
         ("True or false: the company removed the tags.", None),
     ],
@@ -38,6 +41,12 @@ def test_a_which_question_names_its_noun() -> None:
     found = expectation("Which airline ordered the supersonic jets?")
     assert (found.kind, found.head) == ("org", "airline")
     assert "ORG" in found.labels
+
+
+def test_a_question_for_several_things_says_how_many() -> None:
+    assert expectation("Which two countries did NATO invite this week?").count == 2
+    assert expectation("Which three-digit number is going out of service?").count == 1
+    assert expectation("Which country did NATO invite?").count == 1
 
 
 def test_a_question_for_no_single_fact_accepts_no_label() -> None:

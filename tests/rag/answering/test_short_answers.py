@@ -25,7 +25,8 @@ LIBRARY = (
     "Architect Maria Gonzalez-O'Neill designed the building, which will hold 120,000 books "
     "on four floors. Construction begins in June, and the library is to open by September "
     "2026. The project's manager, Tom McAllister, will be paid a fee of $250,000 a year. "
-    "McAllister said the roof will carry solar panels.\n\n"
+    "McAllister said the roof will carry solar panels. Its reading rooms will be shared by "
+    "two colleges, Shelbyville College and Capital City College.\n\n"
     "Skaters and the age limit\n\n"
     "Four months after the Kamila Valieva saga, the age limit in figure skating is being "
     "raised. Skaters will have to be 17 years old to compete at the senior level from 2024."
@@ -58,6 +59,10 @@ def library(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceEmbedder
         ("Who designed the library?", "Maria Gonzalez-O'Neill"),
         ("How many books will the library hold?", "120,000"),
         ("By what margin did the council approve the plan?", "7 to 2"),
+        (
+            "Which two colleges will share the reading rooms?",
+            "Shelbyville College and Capital City College",
+        ),
         ("When is the library to open?", "September 2026"),
     ],
 )
