@@ -20,8 +20,10 @@ from eval.plots import draw_plots
 from eval.report import about_run, build_summary, code_version, write_outputs
 from eval.runner import ItemResult, evaluate, write_results
 from eval.systems import AssistantSystem, System
+from rag.answering.short import SpanModel, shipped_model
 from rag.assistant import Assistant
 from rag.embedder import CachedEmbedder, SentenceEmbedder
+from rag.errors import ModelNotFoundError
 from rag.onnx_embedder import int8_embedder, query_embedder
 from rag.settings import Settings
 from rag.store.news_index import NewsIndex
@@ -106,7 +108,13 @@ class Experiment:
         """Our Assistant on the index with the loaded model, for a run that fits or swaps its
         answer models (cross-validated, held out)."""
         index = NewsIndex.open(self.settings.index_dir)
-        return Assistant(index, self.settings, CachedEmbedder(self.questions), self.sentences)
+        try:
+            model = shipped_model()
+        except ModelNotFoundError:
+            # Fitted on other span features than this code computes: the fit replaces it.
+            model = SpanModel.untrained()
+        questions = CachedEmbedder(self.questions)
+        return Assistant(index, self.settings, questions, self.sentences, span_model=model)
 
     def write_single(
         self,

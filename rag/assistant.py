@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.generative import GenerativeAnswerer
+from rag.answering.short import SpanModel
 from rag.answers import Answer, Answerer, Passage, final_answer
 from rag.conversation import Message, standalone_question
 from rag.embedder import DIMENSIONS, CachedEmbedder, Embedder
@@ -48,10 +49,11 @@ class Assistant:
         settings: Settings,
         embedder: Embedder | None = None,
         sentences: Embedder | None = None,
+        span_model: SpanModel | None = None,
     ) -> None:
         """`embedder` embeds questions for retrieval; `sentences` embeds the answer stage's
         sentences and phrases (default: the int8 export when `embedder` is not given, else
-        `embedder`)."""
+        `embedder`); `span_model` ranks short answers (default: the one shipped)."""
         self.index = index
         self.settings = settings
         # Questions go through the ONNX export when there is one: no torch import (~7 s).
@@ -67,7 +69,7 @@ class Assistant:
             index, self.embedder, settings.candidates, settings.retrieval
         )
         idf = lambda stems: index.lexical().idf(stems)  # noqa: E731
-        self.extractive = ExtractiveAnswerer(self.sentences, idf)
+        self.extractive = ExtractiveAnswerer(self.sentences, idf, span_model)
         self.answerer: Answerer = self.extractive
         if settings.answerer != "extractive":
             self.answerer = GenerativeAnswerer(

@@ -120,3 +120,32 @@ def test_a_ranking_fitted_on_other_features_is_refused_with_what_to_do(tmp_path)
     path.write_text(json.dumps({"features": {"label_match": 1.0}, "bias": 0.0}))
     with pytest.raises(ModelNotFoundError, match="python -m eval fit --save"):
         SpanModel.load(path)
+
+
+def test_a_fit_starts_from_an_untrained_ranking_when_the_shipped_one_is_stale(
+    monkeypatch: pytest.MonkeyPatch, seeds_index, embedder
+) -> None:
+    # After a change to the span features the shipped ranking no longer loads; a fit, which
+    # replaces it, must still be able to open the index (it failed at once before).
+    import eval.experiment as experiment
+    from eval.dataset import load_dataset
+    from rag.answering.short import FEATURES
+    from rag.errors import ModelNotFoundError
+    from rag.settings import Settings
+    from tests.conftest import ROOT
+
+    def stale() -> None:
+        raise ModelNotFoundError("fitted on other span features")
+
+    monkeypatch.setattr(experiment, "shipped_model", stale)
+    dataset = load_dataset(ROOT / "eval" / "datasets" / "seeds.jsonl")
+    run = experiment.Experiment.__new__(experiment.Experiment)
+    run.settings, run.dataset, run.questions, run.sentences = (
+        Settings(index_dir=seeds_index),
+        dataset,
+        embedder,
+        None,
+    )
+    assistant = run.assistant()
+    rows = np.zeros((3, len(FEATURES)))
+    assert assistant.extractive.model.logits(rows).tolist() == [0.0, 0.0, 0.0]
