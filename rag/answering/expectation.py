@@ -608,7 +608,7 @@ class Expectation:
             return False
         if self.unit is None:
             return True
-        unit = self.unit.rstrip("s")
+        unit = self.unit[:-3] + "y" if self.unit.endswith("ies") else self.unit.rstrip("s")
         return unit in _TIME_UNITS and unit[:4] in text.lower()
 
 
@@ -653,7 +653,7 @@ def _counted(rest: str) -> str | None:
 _VERBS_AFTER_MANY = frozenset({"is", "are", "was", "were", "been", "being"})
 _TIME_UNITS = frozenset(
     {"second", "minute", "hour", "day", "night", "week", "weekend", "month", "year", "decade"}
-    | {"centurie", "century", "season", "term"}
+    | {"century", "season", "term"}
 )
 _YEAR = re.compile(r"\b(1[0-9]|20)\d\d\b")
 # A number in words or digits: what makes a length of time a count.
