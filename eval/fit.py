@@ -32,6 +32,7 @@ from rag.answering.trees import Trees
 from rag.answers import Passage
 from rag.assistant import Assistant
 from rag.conversation import standalone_question
+from rag.time.dates import parse_as_of
 
 C = 1.0  # inverse regularisation strength of the logistic regressions
 # The phrase ranking: small trees, slowly learnt, each leaf from at least 50 phrases; the
@@ -71,8 +72,6 @@ class Rows:
 def retrieved(assistant: Assistant, item: Item) -> tuple[str, list[Passage]]:
     """The item's question made standalone, and the passages the assistant answers it from
     (its retriever alone: the question's time words are not read, as in every fit so far)."""
-    from rag.time.dates import parse_as_of
-
     resolved, query = standalone_question(item.question, [])
     top_k, asked_on = assistant.settings.top_k, parse_as_of(item.asked_on)
     return resolved, assistant.retriever.retrieve(query, top_k, asked_on).passages
@@ -87,7 +86,7 @@ def collect(assistant: Assistant, items: Sequence[Item], progress: bool = True) 
     rows = []
     for item in tqdm(items, desc="Phrases", unit=" questions", disable=not progress):
         resolved, passages = retrieved(assistant, item)
-        phrases = assistant.extractive.phrases(resolved, passages)
+        phrases = assistant.extractive.phrases(resolved, passages, parse_as_of(item.asked_on))
         features = np.array([p.features for p in phrases], dtype=float).reshape(-1, len(FEATURES))
         labels = np.array(
             [
@@ -136,7 +135,7 @@ def collect_drafts(
     signals, right, answerable = [], [], []
     for item in tqdm(items, desc="Drafts", unit=" questions", disable=not progress):
         resolved, passages = retrieved(assistant, item)
-        draft, found = assistant.extractive.draft(resolved, passages)
+        draft, found = assistant.extractive.draft(resolved, passages, parse_as_of(item.asked_on))
         claim = "" if draft is None else draft.short or metrics.strip_citations(draft.text)
         signals.append(found.vector())
         answerable.append(item.answerable)

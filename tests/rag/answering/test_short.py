@@ -129,3 +129,42 @@ def test_the_person_a_question_names_is_not_its_answer() -> None:
     assert not is_answer_phrase(Span("Lloyd Austin", 0, 12, "PERSON"), words)
     assert is_answer_phrase(Span("Qamar Javed Bajwa", 0, 17, "PERSON"), words)
     assert is_answer_phrase(Span("Austin Peay", 0, 11, "ORG"), words)  # not a person: kept
+
+
+def test_a_phrase_knows_how_far_its_article_is_from_the_day_asked_for() -> None:
+    import datetime as dt
+
+    from rag.answering.extractive import _ages, candidates
+    from rag.answers import Passage
+
+    def passage(doc: str, published: str | None) -> Passage:
+        text = "Verstappen won his 14th race of the season."
+        return Passage(f"{doc}-0", doc, text, 0, len(text), doc, doc, None, None, published, 0.5)
+
+    found = candidates(
+        [passage("new", "2023-10-23"), passage("old", "2022-10-30T12:00"), passage("undated", None)]
+    )
+    # From the newest article read; an undated one is not compared.
+    assert _ages(found) == {"new": 0, "old": 358}
+    # Asked for a day before the newest story: that story is as far from it as an older one.
+    assert _ages(found, dt.date(2022, 11, 4)) == {"new": 353, "old": 5}
+    assert _ages(found, dt.date(2024, 1, 1)) == _ages(found)
+
+
+def test_a_phrase_is_described_by_whether_it_belongs_to_the_verb_asked_about() -> None:
+    from rag.answering.expectation import expectation
+    from rag.answering.short import FEATURES, QuestionWords, SentenceView, span_features
+    from rag.answering.spans import spans_of
+
+    sentence = "The withdrawal, which starts Saturday and is to end by September 11, is long."
+    view = SentenceView(sentence, "Drawdown", 0.6, 0.5, 0.2, 0, "a")
+    spans = {s.text: s for s in spans_of([sentence])[0]}
+
+    def verbs(question: str, text: str) -> tuple[float, float]:
+        expect, words = expectation(question), QuestionWords(question)
+        row = span_features(expect, words, view, spans[text], 0.5, 0, 1)
+        return row[FEATURES.index("asked_verb")], row[FEATURES.index("other_verb")]
+
+    assert verbs("When does the withdrawal start?", "Saturday") == (1.0, 0.0)
+    assert verbs("When does the withdrawal start?", "September 11") == (0.0, 1.0)
+    assert verbs("When is the withdrawal?", "September 11") == (0.0, 0.0), "no verb asked"
