@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from rag.answering.confidence import ConfidenceModel, Signals, shipped_confidence
-from rag.answering.expectation import Expectation, expectation, names_a_kind
+from rag.answering.expectation import NAMED, Expectation, expectation, names_a_kind
 from rag.answering.short import (
     QuestionWords,
     SentenceView,
@@ -234,7 +234,9 @@ class ExtractiveAnswerer:
             chance >= self.model.threshold
             or expect.admits(pick.span.label, pick.span.text, firm=True)
         ):
-            pick = in_full(with_partners(pick, found, expect), found, expect)
+            pick = in_full(
+                whole_name(with_partners(pick, found, expect), found, expect), found, expect
+            )
             return short_answer(question, pick, chance, passages), replace(signals, short=True)
         # No phrase is likely enough to state: the sentence that holds the first phrase is
         # quoted. Reading ~60 candidates in a dozen sentences, the phrase ranking finds the
@@ -267,7 +269,9 @@ class ExtractiveAnswerer:
             pick = stated[int(np.argmax(self.model.logits(np.array([p.features for p in stated]))))]
             follows = follow_on is not None and _key(pick.sentence) == _key(follow_on)
             lead_in = chosen[0] if follows else None
-            pick = in_full(with_partners(pick, found, expect), found, expect)
+            pick = in_full(
+                whole_name(with_partners(pick, found, expect), found, expect), found, expect
+            )
             return short_answer(question, pick, chance, passages, lead_in), replace(
                 signals, short=True
             )
@@ -719,6 +723,44 @@ def in_full(pick: Phrase, found: Sequence[Phrase], expect: Expectation) -> Phras
         return pick
     name = min(fuller, key=lambda text: (-fuller[text], len(text), text))
     return replace(pick, short=pick.short.replace(pick.span.text, name, 1))
+
+
+# Capitalised words right after a phrase, joined by a space or a hyphen ("Judge",
+# "Worth International Airport"): the rest of a name the tagger may have cut short.
+_NAMES = frozenset(NAMED) - {"NOUN"}
+_NAME_GOES_ON = re.compile(r"(?:[ -][A-Z][\w&'’.]*(?<!\.))+")
+
+
+def whole_name(pick: Phrase, found: Sequence[Phrase], expect: Expectation) -> Phrase:
+    """`pick` with the rest of the name it begins, when the entity tagger cut it short:
+    "Aaron" of "Aaron Judge", "Dallas-Fort" of "Dallas-Fort Worth International Airport",
+    "Cleveland" of "Cleveland Browns" asked for a team, "Yellowstone" of "Yellowstone
+    National Park" asked for a park. The capitalised words right after it join it when it
+    is a person's one word and they are no other entity ("Biden Tuesday" stays "Biden"),
+    when it ends inside a hyphenated name, when its label is not of the kind asked for,
+    or when they end with the noun asked for. The short answer stays a verbatim slice of
+    its sentence."""
+    span, text = pick.span, pick.sentence.text
+    if span.label not in _NAMES or span.text.endswith(("'s", "’s")) or pick.short != span.text:
+        return pick
+    more = _NAME_GOES_ON.match(text, span.end)
+    if more is None:
+        return pick
+    run = more.group()
+    others = [
+        p.span
+        for p in found
+        if _key(p.sentence) == _key(pick.sentence)
+        and p.span.label != "NOUN"
+        and span.end <= p.span.start < more.end()
+    ]
+    one_person = span.label == "PERSON" and " " not in span.text and not others
+    cut_compound = "-" in span.text.split()[-1] and run.startswith(" ")
+    head = bool(expect.head) and run.split()[-1].lower() == expect.head
+    if not (one_person or cut_compound or head or not expect.admits(span.label, span.text)):
+        return pick
+    whole = text[span.start : more.end()]
+    return replace(pick, span=replace(span, text=whole, end=more.end()), short=whole)
 
 
 def resolved_short(short: str, citation: Citation) -> str:

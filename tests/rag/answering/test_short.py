@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rag.embedder import SentenceEmbedder
 
 
@@ -168,3 +170,73 @@ def test_a_phrase_is_described_by_whether_it_belongs_to_the_verb_asked_about() -
     assert verbs("When does the withdrawal start?", "Saturday") == (1.0, 0.0)
     assert verbs("When does the withdrawal start?", "September 11") == (0.0, 1.0)
     assert verbs("When is the withdrawal?", "September 11") == (0.0, 0.0), "no verb asked"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "picked", "label", "shown"),
+    [
+        (
+            "Which airport set a record for hourly rainfall?",
+            "Dallas-Fort Worth International Airport set a record for hourly rainfall.",
+            "Dallas-Fort",
+            "GPE",
+            "Dallas-Fort Worth International Airport",  # cut inside a hyphenated name
+        ),
+        (
+            "Which Yankees star hit his 61st home run?",
+            "Yankees slugger Aaron Judge hit his 61st home run on Wednesday.",
+            "Aaron",
+            "PERSON",
+            "Aaron Judge",  # a person's one word
+        ),
+        (
+            "Which is the biggest national park in the US?",
+            "Wrangell-St. Elias is bigger than Yellowstone National Park, the first.",
+            "Yellowstone",
+            "GPE",
+            "Yellowstone National Park",  # ends with the noun asked for
+        ),
+        (
+            "Which team signed the quarterback?",
+            "The Cleveland Browns signed him; Cleveland Browns fans were stunned.",
+            "Cleveland",
+            "GPE",
+            "Cleveland Browns",  # a place, asked for a team
+        ),
+        (
+            "Which city's airport closed?",
+            "Toronto Pearson Airport closed on Monday.",
+            "Toronto",
+            "GPE",
+            "Toronto",  # a city asked for, and a city named
+        ),
+        (
+            "Who signed the bill?",
+            "Biden Tuesday signed the bill.",
+            "Biden",
+            "PERSON",
+            "Biden",  # the next word is another entity, a date
+        ),
+    ],
+)
+def test_a_name_the_tagger_cut_short_is_answered_whole(
+    question: str, sentence: str, picked: str, label: str, shown: str
+) -> None:
+    import re
+
+    from rag.answering.expectation import expectation
+    from rag.answering.extractive import Phrase, candidates, whole_name
+    from rag.answering.spans import Span
+    from rag.answers import Passage
+
+    (candidate,) = candidates(
+        [Passage("c", "d", sentence, 0, len(sentence), "t", "s", None, None, None, 0.5)]
+    )
+    start = sentence.index(picked)
+    pick = Phrase(candidate, Span(picked, start, start + len(picked), label), picked, [])
+    found = [pick]
+    if date := re.search(r"Tuesday|Wednesday|Monday", sentence):
+        found.append(Phrase(candidate, Span(date[0], date.start(), date.end(), "DATE"), "", []))
+    whole = whole_name(pick, found, expectation(question))
+    assert whole.short == shown and whole.span.text == shown
+    assert sentence[whole.span.start : whole.span.end] == shown  # a verbatim slice
