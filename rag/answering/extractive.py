@@ -635,7 +635,7 @@ def short_answer(
     sentence that leads in to it when there is one."""
     sentences = [lead_in, pick.sentence] if lead_in is not None else [pick.sentence]
     quoted = cited_answer(question, sentences, passages, chance)
-    short = resolved_short(pick.short, quoted.citations[-1])
+    short = resolved_short(pick.short, quoted.citations[-1], pick.span.label)
     lead = short[0].upper() + short[1:]
     return replace(quoted, text=f"{lead} [{len(sentences)}]. {quoted.text}", short=short)
 
@@ -763,18 +763,25 @@ def whole_name(pick: Phrase, found: Sequence[Phrase], expect: Expectation) -> Ph
     return replace(pick, span=replace(span, text=whole, end=more.end()), short=whole)
 
 
-def resolved_short(short: str, citation: Citation) -> str:
+def resolved_short(short: str, citation: Citation, label: str = "DATE") -> str:
     """A short answer whose date words are relative or lack a year, with the day they name:
-    "Saturday" → "Saturday, May 1, 2021"; "by September 11" → "by September 11, 2021"."""
-    for mention in citation.dates:
-        if mention.text not in short or mention.is_explicit() or mention.precision != "day":
-            continue
-        if any(ch.isdigit() for ch in mention.text):  # a day and month: add the year
-            words = f"{mention.text}, {mention.date[:4]}"
-        else:  # "Saturday", "yesterday", "two days ago": the day itself
-            words = mention.long_label()
-        return short.replace(mention.text, words, 1)
-    return short
+    "Saturday" → "Saturday, May 1, 2021"; "by September 11" → "by September 11, 2021";
+    "Sunday, Nov. 5" → "Sunday, Nov. 5, 2023" (the weekday is that day's). Only a date or
+    time phrase (`label`) is read so: "Saturday Night Live" is a show."""
+    if label not in ("DATE", "TIME"):
+        return short
+    mentions = [
+        m
+        for m in citation.dates
+        if m.text in short and not m.is_explicit() and m.precision == "day"
+    ]
+    dated = [m for m in mentions if any(ch.isdigit() for ch in m.text)]
+    if not mentions:
+        return short
+    mention = (dated or mentions)[0]
+    # A day and month gets its year; "Saturday", "yesterday", "two days ago" the day itself.
+    words = f"{mention.text}, {mention.date[:4]}" if dated else mention.long_label()
+    return short.replace(mention.text, words, 1)
 
 
 def citation_for(candidate: Candidate, number: int) -> Citation:

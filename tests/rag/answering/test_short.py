@@ -240,3 +240,29 @@ def test_a_name_the_tagger_cut_short_is_answered_whole(
     whole = whole_name(pick, found, expectation(question))
     assert whole.short == shown and whole.span.text == shown
     assert sentence[whole.span.start : whole.span.end] == shown  # a verbatim slice
+
+
+def test_only_a_date_phrase_is_resolved_and_a_weekday_gives_way_to_its_date() -> None:
+    from rag.answering.extractive import resolved_short
+    from rag.answers import Passage, cite
+    from rag.time.expressions import find_dates
+
+    text = "Daylight saving time ends Sunday, Nov. 5. He hosted Saturday Night Live."
+    passage = Passage(
+        "c",
+        "d",
+        text,
+        0,
+        len(text),
+        "t",
+        "s",
+        None,
+        None,
+        "2023-09-17",
+        0.5,
+        dates=tuple(find_dates(text, "2023-09-17")),
+    )
+    citation = cite(passage, 1, text, 0, len(text))
+    assert resolved_short("Sunday, Nov. 5", citation) == "Sunday, Nov. 5, 2023"
+    assert resolved_short("Saturday Night Live", citation, "WORK_OF_ART") == "Saturday Night Live"
+    assert resolved_short("Saturday", citation) == "Saturday, September 16, 2023"
