@@ -13,6 +13,7 @@ threshold and no sentence scores ABSTAIN_BELOW on the question either.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 import os
@@ -695,6 +696,8 @@ def in_full(pick: Phrase, found: Sequence[Phrase], expect: Expectation) -> Phras
     the most frequent such name, then the shortest. Shown like a date's day ("Saturday, May
     1, 2021"): the quote stays as written."""
     words = pick.span.text.split()
+    if expect.head in _TEAM and _NICKNAME.fullmatch(pick.span.text):
+        return _team_in_full(pick, found, expect)
     if pick.span.label not in _NAMED or not 1 <= len(words) <= 2:
         return pick
     doc = pick.sentence.passage.doc_id
@@ -723,6 +726,48 @@ def in_full(pick: Phrase, found: Sequence[Phrase], expect: Expectation) -> Phras
         return pick
     name = min(fuller, key=lambda text: (-fuller[text], len(text), text))
     return replace(pick, short=pick.short.replace(pick.span.text, name, 1))
+
+
+# A team asked for, by its nickname ("Bucks", "Lions"): one capitalised word in the plural.
+_TEAM = frozenset({"team", "teams", "franchise", "club"})
+_NICKNAME = re.compile(r"[A-Z][a-z]+s")
+# Capitalised words that begin sentences or name days, not a team's city.
+_NOT_A_CITY = frozenset(
+    {"The", "A", "An", "This", "That", "These", "Those", "Both", "In", "On", "At", "For"}
+    | {"And", "But", "When", "While", "After", "Before", "Since", "As", "Two", "Three"}
+    | set(calendar.day_name)
+    | set(calendar.month_name[1:])
+)
+
+
+def _team_in_full(pick: Phrase, found: Sequence[Phrase], expect: Expectation) -> Phrase:
+    """A team named by its nickname ("Bucks") with the city its article's passages give it
+    ("Milwaukee Bucks"): the one or two capitalised words most often before the nickname.
+    News names a team in full once, then by nickname; the passages read hold more of the
+    article than the sentences read."""
+    doc, nickname = pick.sentence.passage.doc_id, pick.span.text
+    texts = {p.sentence.passage.chunk_id: p.sentence.passage.text for p in found}
+    texts[pick.sentence.passage.chunk_id] = pick.sentence.passage.text
+    docs = {p.sentence.passage.chunk_id: p.sentence.passage.doc_id for p in found}
+    docs[pick.sentence.passage.chunk_id] = doc
+    before = re.compile(r"\b((?:[A-Z][a-z]+|[A-Z]\.[A-Z]\.) (?:[A-Z][a-z]+ )?)" + nickname + r"\b")
+    cities: Counter[str] = Counter()
+    for chunk, text in texts.items():
+        if docs[chunk] != doc:
+            continue
+        for match in before.finditer(text):
+            city = match.group(1).split()
+            while city and city[0] in _NOT_A_CITY:
+                city = city[1:]
+            if city:
+                cities[" ".join(city)] += 1
+    if not cities:
+        return pick
+    city = min(cities, key=lambda c: (-cities[c], c))
+    name = f"{city} {nickname}"
+    if not expect.admits(pick.span.label, name):
+        return pick
+    return replace(pick, short=pick.short.replace(nickname, name, 1))
 
 
 # Capitalised words right after a phrase, joined by a space or a hyphen ("Judge",

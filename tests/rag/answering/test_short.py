@@ -266,3 +266,23 @@ def test_only_a_date_phrase_is_resolved_and_a_weekday_gives_way_to_its_date() ->
     assert resolved_short("Sunday, Nov. 5", citation) == "Sunday, Nov. 5, 2023"
     assert resolved_short("Saturday Night Live", citation, "WORK_OF_ART") == "Saturday Night Live"
     assert resolved_short("Saturday", citation) == "Saturday, September 16, 2023"
+
+
+def test_a_team_asked_for_by_its_nickname_gets_the_city_its_article_gives() -> None:
+    from rag.answering.expectation import expectation
+    from rag.answering.extractive import Phrase, candidates, in_full
+    from rag.answering.spans import Span
+    from rag.answers import Passage
+
+    text = (
+        "The Milwaukee Bucks beat Boston on Tuesday. On Friday the Bucks became the first "
+        "team to clinch a playoff spot. Milwaukee Bucks fans celebrated."
+    )
+    passage = Passage("c", "d", text, 0, len(text), "t", "s", None, None, None, 0.5)
+    sentence = next(c for c in candidates([passage]) if "first team" in c.text)
+    start = sentence.text.index("Bucks")
+    pick = Phrase(sentence, Span("Bucks", start, start + 5, "ORG"), "Bucks", [])
+    team = in_full(pick, [pick], expectation("Which NBA team first clinched a playoff spot?"))
+    assert team.short == "Milwaukee Bucks"
+    # Not asked for a team: the nickname stays as written.
+    assert in_full(pick, [pick], expectation("Who clinched a playoff spot?")).short == "Bucks"
