@@ -746,15 +746,14 @@ def _team_in_full(pick: Phrase, found: Sequence[Phrase], expect: Expectation) ->
     News names a team in full once, then by nickname; the passages read hold more of the
     article than the sentences read."""
     doc, nickname = pick.sentence.passage.doc_id, pick.span.text
-    texts = {p.sentence.passage.chunk_id: p.sentence.passage.text for p in found}
-    texts[pick.sentence.passage.chunk_id] = pick.sentence.passage.text
-    docs = {p.sentence.passage.chunk_id: p.sentence.passage.doc_id for p in found}
-    docs[pick.sentence.passage.chunk_id] = doc
+    texts = {
+        p.sentence.passage.chunk_id: p.sentence.passage.text
+        for p in (pick, *found)
+        if p.sentence.passage.doc_id == doc
+    }
     before = re.compile(r"\b((?:[A-Z][a-z]+|[A-Z]\.[A-Z]\.) (?:[A-Z][a-z]+ )?)" + nickname + r"\b")
     cities: Counter[str] = Counter()
-    for chunk, text in texts.items():
-        if docs[chunk] != doc:
-            continue
+    for text in texts.values():
         for match in before.finditer(text):
             city = match.group(1).split()
             while city and city[0] in _NOT_A_CITY:

@@ -248,6 +248,7 @@ def span_features(
     amount = expect.kind in AMOUNTS
     idf = idf or (0.0,)
     outlet = (sentence.outlet or "").lower().replace(" ", "")
+    asked_verb = _of_asked(span, question_words)
     return [
         float(label_match),
         float(expect.kind == "who" and span.label == "PERSON"),
@@ -275,9 +276,8 @@ def span_features(
         float(bool(outlet) and span.text.lower().replace(" ", "") in outlet),
         sum(w[:4] in question_words.prefixes for w in span_words) / max(len(span_words), 1),
         math.log1p(sentence.age),
-        float(_of_asked(span, question_words)),
-        float(bool(question_words.verbs) and bool(span.verb or span.verb_after))
-        - float(_of_asked(span, question_words)),
+        float(asked_verb),
+        float(bool(question_words.verbs) and bool(span.verb or span.verb_after) and not asked_verb),
         *(float(span.label == label) for label in LABELS),
     ]
 
