@@ -65,3 +65,18 @@ def test_an_undated_article_takes_its_first_full_date_as_inferred() -> None:
         "2021-08-09"
     )
     assert infer_published("It starts Saturday, officials said in March.") is None
+
+
+def test_a_weekday_before_its_date_names_that_date() -> None:
+    published = "2023-09-17"  # a Sunday
+
+    def dates(text: str) -> list[tuple[str, str]]:
+        return [(m.text, m.date) for m in find_dates(text, published)]
+
+    assert dates("Clocks go back Sunday, Nov. 5, at 2 a.m.") == [
+        ("Sunday", "2023-11-05"),
+        ("Nov. 5", "2023-11-05"),
+    ]
+    # A weekday the date does not fall on, or one a clause away, keeps its own reading.
+    assert dates("Clocks go back Sunday, Nov. 6.")[0] == ("Sunday", "2023-09-17")
+    assert dates("The vote is Sunday, and results come Nov. 5.")[0] == ("Sunday", "2023-09-17")
