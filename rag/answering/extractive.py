@@ -235,9 +235,7 @@ class ExtractiveAnswerer:
             chance >= self.model.threshold
             or expect.admits(pick.span.label, pick.span.text, firm=True)
         ):
-            pick = in_full(
-                whole_name(with_partners(pick, found, expect), found, expect), found, expect
-            )
+            pick = as_named(pick, found, expect)
             return short_answer(question, pick, chance, passages), replace(signals, short=True)
         # No phrase is likely enough to state: the sentence that holds the first phrase is
         # quoted. Reading ~60 candidates in a dozen sentences, the phrase ranking finds the
@@ -270,9 +268,7 @@ class ExtractiveAnswerer:
             pick = stated[int(np.argmax(self.model.logits(np.array([p.features for p in stated]))))]
             follows = follow_on is not None and _key(pick.sentence) == _key(follow_on)
             lead_in = chosen[0] if follows else None
-            pick = in_full(
-                whole_name(with_partners(pick, found, expect), found, expect), found, expect
-            )
+            pick = as_named(pick, found, expect)
             return short_answer(question, pick, chance, passages, lead_in), replace(
                 signals, short=True
             )
@@ -566,14 +562,11 @@ def _ages(every: Sequence[Candidate], as_of: dt.date | None = None) -> dict[str,
     one published as long before). Wrong answers quote older stories than right ones: on
     the 2023–24 weeks, 39% of the sentences quoted wrongly were over 30 days older than the
     question, against 15% of those quoted rightly."""
-    dated = {}
-    for candidate in every:
-        published = candidate.passage.published
-        if published and candidate.passage.doc_id not in dated:
-            try:
-                dated[candidate.passage.doc_id] = dt.date.fromisoformat(published[:10])
-            except ValueError:
-                continue
+    dated = {  # an ISO day or None, as `rag.documents.Article` has it
+        c.passage.doc_id: dt.date.fromisoformat(c.passage.published)
+        for c in every
+        if c.passage.published
+    }
     newest = max(dated.values(), default=None)
     if newest is None:
         return {}
@@ -639,6 +632,12 @@ def short_answer(
     short = resolved_short(pick.short, quoted.citations[-1], pick.span.label)
     lead = short[0].upper() + short[1:]
     return replace(quoted, text=f"{lead} [{len(sentences)}]. {quoted.text}", short=short)
+
+
+def as_named(pick: Phrase, found: Sequence[Phrase], expect: Expectation) -> Phrase:
+    """`pick` as the short answer names it: with the partners listed beside it, the rest of
+    a name the tagger cut short, and the fuller name its article gives."""
+    return in_full(whole_name(with_partners(pick, found, expect), found, expect), found, expect)
 
 
 _JOINED = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)")

@@ -25,6 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 _MONTH = (
@@ -131,7 +132,7 @@ def find_dates(text: str, published: str | dt.date | None) -> list[DateMention]:
     ]
     ambiguous = [(start, end) for kind, start, end, _ in matches if kind in _NEED_TENSE]
     tenses = dict(zip(ambiguous, _tenses(text, ambiguous), strict=True)) if base else {}
-    mentions, weekdays = [], []
+    mentions = []
     for kind, start, end, words in matches:
         period = _resolve(kind, words, base, tenses.get((start, end)))
         if period is not None:
@@ -139,25 +140,18 @@ def find_dates(text: str, published: str | dt.date | None) -> list[DateMention]:
             mentions.append(
                 DateMention(start, end, words, first.isoformat(), last.isoformat(), precision)
             )
-            weekdays.append(kind == "weekday")
-    return _weekdays_of_their_dates(text, mentions, weekdays)
+    return _weekdays_of_their_dates(text, mentions)
 
 
-def _weekdays_of_their_dates(
-    text: str, mentions: list[DateMention], weekdays: list[bool]
-) -> list[DateMention]:
+def _weekdays_of_their_dates(text: str, mentions: list[DateMention]) -> list[DateMention]:
     """`mentions` with a weekday that names the date right after it ("Sunday, Nov. 5") on
     that date, not on the weekday nearest the publication: when the two agree."""
     out = list(mentions)
-    for i, (mention, weekday) in enumerate(zip(mentions, weekdays, strict=True)):
-        following = mentions[i + 1] if i + 1 < len(mentions) else None
+    for i, (mention, following) in enumerate(pairwise(mentions)):
         if (
-            weekday
-            and following is not None
-            and following.precision == "day"
+            following.precision == "day"
             and text[mention.end : following.start] in (", ", " ")
-            and dt.date.fromisoformat(following.date).strftime("%A").lower()
-            == mention.text.strip().lower()
+            and dt.date.fromisoformat(following.date).strftime("%A").lower() == mention.text.lower()
         ):
             out[i] = replace(mention, date=following.date, last=following.last)
     return out

@@ -144,7 +144,7 @@ def test_a_phrase_knows_how_far_its_article_is_from_the_day_asked_for() -> None:
         return Passage(f"{doc}-0", doc, text, 0, len(text), doc, doc, None, None, published, 0.5)
 
     found = candidates(
-        [passage("new", "2023-10-23"), passage("old", "2022-10-30T12:00"), passage("undated", None)]
+        [passage("new", "2023-10-23"), passage("old", "2022-10-30"), passage("undated", None)]
     )
     # From the newest article read; an undated one is not compared.
     assert _ages(found) == {"new": 0, "old": 358}
