@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--top-k", type=int, metavar="K", help="passages given to the answerer")
     run.add_argument("--out", type=Path, metavar="DIR", help=f"default {ARTIFACTS}/<dataset>/")
     run.add_argument(
-        "--baselines", action="store_true", help="also BM25 only, dense only, llama-index default"
+        "--baselines",
+        action="store_true",
+        help="also BM25 only, dense only, rank fusion alone, llama-index default",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     fit = commands.add_parser("fit", help="fit the short-answer model; cross-validated figures")

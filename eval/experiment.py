@@ -28,7 +28,7 @@ from rag.onnx_embedder import int8_embedder, query_embedder
 from rag.settings import Settings
 from rag.store.news_index import NewsIndex
 
-BASELINE_MODES = ("lexical", "dense", "hybrid")  # rag.settings.RETRIEVAL_MODES, table order
+BASELINE_MODES = ("lexical", "dense", "rrf", "hybrid")  # rag.settings.RETRIEVAL_MODES, table order
 
 
 class Experiment:

@@ -28,11 +28,11 @@ from eval import metrics
 from eval.dataset import Item
 from rag.answering.confidence import SIGNALS, ConfidenceModel, Signals
 from rag.answering.short import FEATURES, SpanModel
-from rag.answering.trees import Trees
 from rag.answers import Passage
 from rag.assistant import Assistant
 from rag.conversation import standalone_question
 from rag.time.dates import parse_as_of
+from rag.trees import Trees
 
 C = 1.0  # inverse regularisation strength of the logistic regressions
 # The phrase ranking: small trees, slowly learnt, each leaf from at least 50 phrases; the

@@ -49,8 +49,8 @@ def _ranks(retriever: HybridRetriever, cases: list[tuple[Item, _Candidates]], we
     retriever.lexical_weight = weight
     ranks = []
     for item, candidates in cases:
-        snapshot, dense, lexical_ids, _, as_of, recent = candidates.args
-        passages = retriever._fuse(snapshot, dense, lexical_ids, 10, as_of, recent)
+        snapshot, query, dense, lexical, _, as_of, recent, dated = candidates.args
+        passages = retriever._fuse(snapshot, query, dense, lexical, 10, as_of, recent, dated)
         ranks.append(metrics.first_answer_rank([p.text for p in passages], item.answers))
     return ranks
 
@@ -68,7 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = load_settings(index_dir=args.index)
     assistant = Assistant.open(args.index, settings)
-    recording = _Recording(assistant.index, assistant.embedder, settings.candidates)
+    # The fusion alone ("rrf"): the weight is what is measured, not the learned ranking.
+    recording = _Recording(assistant.index, assistant.embedder, settings.candidates, "rrf")
     assistant.retriever = recording
     items = [i for d in load_dataset(args.dataset).dialogues for i in d.items if i.answerable]
     cases = []

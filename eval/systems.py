@@ -23,7 +23,12 @@ if TYPE_CHECKING:
     pass
 
 DEPTH = 10  # passages ranked per question for the retrieval metrics (recall@10, MRR@10)
-NAMES = {"hybrid": "hybrid", "dense": "dense", "lexical": "bm25"}  # retrieval mode → name
+NAMES = {
+    "hybrid": "hybrid",
+    "rrf": "rrf",
+    "dense": "dense",
+    "lexical": "bm25",
+}  # retrieval mode → name
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 from rag.errors import ConfigError
 
 DEFAULT_INDEX_DIR = Path(".rag")
-RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
+RETRIEVAL_MODES = ("hybrid", "rrf", "dense", "lexical")
 ANSWERERS = ("extractive", "llama-cpp", "openai")
 ANSWER_PRECISIONS = ("int8", "float32")
 
@@ -39,7 +39,9 @@ class Settings:
     max_article_chars: int = 500_000
     top_k: int = 5
     candidates: int = 40
-    retrieval: str = "hybrid"  # or "dense" / "lexical" alone: the baselines of `python -m eval`
+    # "hybrid": both searches, ranked by the learned model; "rrf": by rank fusion alone;
+    # "dense" / "lexical": one search alone. The last three are `python -m eval`'s baselines.
+    retrieval: str = "hybrid"
     # "on": a question's own time words ("this week", "in 2021", "latest") narrow the search
     # relative to as_of; "off": only an explicit since/until does.
     question_time: str = "on"

@@ -5,7 +5,7 @@ features — is it of the kind asked for, is it new to the question, how specifi
 close it sits to the question's words, how many articles and relevant sentences state it,
 how well its sentence matches the question — and a ranking (`SpanModel`: small decision
 trees fitted by `python -m eval fit` with LightGBM's lambdarank, scored by
-rag.answering.trees) orders each question's phrases. The best phrase's score and lead are
+rag.trees) orders each question's phrases. The best phrase's score and lead are
 calibrated into the chance that it is the answer; it answers when that chance is high
 enough, and its sentence is the quote.
 
@@ -27,8 +27,8 @@ import numpy as np
 
 from rag.answering.expectation import NAMED, Expectation
 from rag.answering.spans import Span
-from rag.answering.trees import Trees
 from rag.errors import ModelNotFoundError
+from rag.trees import Trees
 
 MODEL_FILE = Path(__file__).with_name("span_model.json")
 LONE_LEAD = 5.0  # the lead of a phrase with no runner-up

@@ -1,6 +1,9 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused by reciprocal rank, then dated.
+"""Hybrid retrieval: the candidates of a dense (Chroma) and a BM25 search, ranked by a
+learned model over both searches' ranks and scores, the passages' terms and their stories'
+dates (rag.retrieval.ranking); by reciprocal-rank fusion and date alone without one.
 
-Either ranking can also be used alone (`Settings.retrieval`), to measure what fusion adds.
+`Settings.retrieval` "rrf" ranks by the fusion alone, and "dense" or "lexical" uses one
+search alone: the baselines that measure what each part adds.
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ from dataclasses import dataclass, replace
 from rag.answers import Passage
 from rag.embedder import Embedder
 from rag.errors import ConfigError
+from rag.retrieval.ranking import RRF_K, passage_features, shipped_passage_model
 from rag.settings import RETRIEVAL_MODES
 from rag.store.chroma import StoredChunk
 from rag.store.news_index import NewsIndex, Snapshot, day_number
 from rag.time.expressions import from_json
 
-RRF_K = 60  # the constant of Cormack et al. (2009); flattens the head of each ranking
 LEXICAL_WEIGHT = 5.0  # BM25's rank weight in the fusion, against dense's 1
 
 
@@ -119,8 +122,8 @@ class HybridRetriever:
         # One 0/1 weight per chunk for the range: BM25's mask, and the dense search's ids.
         mask = snapshot.lexical_mask(*dates.days()) if dates else None
         timings: dict[str, float] = {}
-        dense: list[str] = []
-        lexical: list[tuple[str, float]] = []
+        dense: list[tuple[str, float]] = []  # (chunk id, cosine similarity)
+        lexical: list[tuple[str, float]] = []  # (chunk id, BM25 score)
         if self.mode != "lexical":
             started = time.perf_counter()
             vector = self.embedder.embed([query])[0]
@@ -128,17 +131,51 @@ class HybridRetriever:
             # `where` on the day number took 485 ms (Chroma reads the metadata from SQLite).
             allowed = snapshot.chunks_in(mask) if mask is not None else None
             hits = self.index.store.search(vector, self.candidates, ids=allowed)
-            dense = [hit.id for hit in hits if hit.id in snapshot.article_of]
+            dense = [(hit.id, 1.0 - hit.distance) for hit in hits if hit.id in snapshot.article_of]
             timings["dense"] = time.perf_counter() - started
         if self.mode != "dense":
             started = time.perf_counter()
             lexical = snapshot.lexical.search(query, self.candidates, mask)
             timings["lexical"] = time.perf_counter() - started
         started = time.perf_counter()
-        lexical_ids = [chunk_id for chunk_id, _ in lexical]
-        passages = self._fuse(snapshot, dense, lexical_ids, k, as_of, recent)
+        passages = self._fuse(snapshot, query, dense, lexical, k, as_of, recent, bool(dates))
         timings["fuse"] = time.perf_counter() - started
         return Retrieval(passages, timings, self._left_out(snapshot, dates))
+
+    @staticmethod
+    def candidates_of(
+        snapshot: Snapshot, dense: list[tuple[str, float]], lexical: list[tuple[str, float]]
+    ) -> list[str]:
+        """The chunks both searches found, dense first, once each; a republished copy only
+        through its group's representative."""
+        groups, article_of = snapshot.groups, snapshot.article_of
+        return [
+            chunk_id
+            for chunk_id in dict.fromkeys([c for c, _ in dense] + [c for c, _ in lexical])
+            if (article := article_of.get(chunk_id)) is not None
+            and groups.head(article.id) == article.id
+        ]
+
+    def _learned(
+        self,
+        snapshot: Snapshot,
+        query: str,
+        candidates: list[str],
+        dense: list[tuple[str, float]],
+        lexical: list[tuple[str, float]],
+        as_of: dt.date | None,
+        recent: bool,
+        dated: bool,
+    ) -> list[float] | None:
+        """The learned ranking's score of each candidate; None in "rrf" mode, without a
+        shipped model, or when the index lost its terms (the fusion ranks alone then)."""
+        model = shipped_passage_model() if self.mode == "hybrid" else None
+        if model is None or not candidates:
+            return None
+        rows = passage_features(
+            snapshot, query, candidates, dense, lexical, as_of, recent, dated, self.lexical_weight
+        )
+        return None if rows is None else model.score(rows).tolist()
 
     def _left_out(self, snapshot: Snapshot, dates: DateRange) -> str:
         if not dates:
@@ -155,31 +192,34 @@ class HybridRetriever:
     def _fuse(
         self,
         snapshot: Snapshot,
-        dense_ids: list[str],
-        lexical_ids: list[str],
+        query: str,
+        dense: list[tuple[str, float]],
+        lexical: list[tuple[str, float]],
         k: int,
         as_of: dt.date | None,
         recent: bool = False,
+        dated: bool = False,
     ) -> list[Passage]:
-        """The `k` best of both rankings. Scored from the snapshot's catalog (a chunk's
-        article gives its story and date), so only the `k` kept are read from the store."""
-        dense_rank = {chunk_id: rank for rank, chunk_id in enumerate(dense_ids, 1)}
-        lexical_rank = {chunk_id: rank for rank, chunk_id in enumerate(lexical_ids, 1)}
+        """The `k` best of both searches' candidates. Scored from the snapshot's catalog (a
+        chunk's article gives its story and date) and BM25's terms, so only the `k` kept are
+        read from the store."""
         groups, article_of = snapshot.groups, snapshot.article_of
-        scored = []
-        for chunk_id in dict.fromkeys([*dense_ids, *lexical_ids]):
-            article = article_of.get(chunk_id)
-            if article is None or groups.head(article.id) != article.id:
-                continue  # a republished copy: its group's representative stands for it
-            fused = sum(
-                share / (RRF_K + ranks[chunk_id])
-                for share, ranks in ((1.0, dense_rank), (self.lexical_weight, lexical_rank))
-                if chunk_id in ranks
-            )
-            weight = date_weight(article.published, as_of, recent)
-            scored.append((fused * weight, chunk_id))
-        scored.sort(key=lambda pair: pair[0], reverse=True)
-        best = scored[:k]
+        candidates = self.candidates_of(snapshot, dense, lexical)
+        dense_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(dense, 1)}
+        lexical_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(lexical, 1)}
+        scores = self._learned(snapshot, query, candidates, dense, lexical, as_of, recent, dated)
+        if scores is None:
+            scores = [
+                sum(
+                    share / (RRF_K + ranks[chunk_id])
+                    for share, ranks in ((1.0, dense_rank), (self.lexical_weight, lexical_rank))
+                    if chunk_id in ranks
+                )
+                * date_weight(article_of[chunk_id].published, as_of, recent)
+                for chunk_id in candidates
+            ]
+        scored = sorted(zip(scores, candidates, strict=True), key=lambda p: p[0], reverse=True)
+        best = [(float(score), chunk_id) for score, chunk_id in scored[:k]]
         chunks = {chunk.id: chunk for chunk in self.index.store.get([c for _, c in best])}
         articles = snapshot.catalog
         passages = []

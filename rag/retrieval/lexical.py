@@ -457,6 +457,51 @@ class LexicalIndex:
         live = base if self._dead is None else base.kept(~self._dead)
         return live.extended(self._extra.tokens)
 
+    def term_ids(self, text: str) -> list[int]:
+        """`text`'s terms as the ranking's vocabulary ids, in order (stemmed, no stopwords;
+        words no chunk holds are left out)."""
+        tokens = self._tokenizer.tokenize(
+            [text], update_vocab=False, return_as="ids", show_progress=False
+        )
+        return [int(t) for t in tokens[0]]
+
+    def term_idf(self, terms: Collection[int]) -> dict[int, float]:
+        """BM25 inverse document frequency of each vocabulary id among the live chunks."""
+        import numpy as np
+
+        total = len(self.chunk_ids)
+        return {
+            term: float(np.log(1 + (total - (df := self._frequency(term)) + 0.5) / (df + 0.5)))
+            for term in terms
+        }
+
+    @cached_property
+    def _rows(self) -> dict[str, tuple[bool, int]]:
+        """Each live chunk's row: (in the base, row number there or among the extra rows)."""
+        rows = {chunk_id: (False, row) for row, chunk_id in enumerate(self._extra.ids)}
+        for row, chunk_id in enumerate(self._base_ids):
+            if self._dead is None or not self._dead[row]:
+                rows.setdefault(chunk_id, (True, row))
+        return rows
+
+    def terms_of(self, chunk_ids: Sequence[str]) -> list[np.ndarray] | None:
+        """The vocabulary ids of each chunk's text, in order (empty for a chunk not held);
+        None when the base's tokens are lost (an index saved before they were kept)."""
+        import numpy as np
+
+        base = self._token_ids() if self._base_ids else None
+        if self._base_ids and base is None:
+            return None
+        rows = self._rows
+        terms = []
+        for chunk_id in chunk_ids:
+            in_base, row = rows.get(chunk_id, (False, -1))
+            if row < 0:
+                terms.append(np.zeros(0, dtype=np.int32))
+            else:
+                terms.append((base if in_base else self._extra.tokens)[row])  # type: ignore[index]
+        return terms
+
     def idf(self, stems: set[str] | frozenset[str]) -> dict[str, float]:
         """BM25 inverse document frequency of each stem; unseen stems get the highest."""
         import numpy as np

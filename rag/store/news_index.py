@@ -128,6 +128,16 @@ class Snapshot:
         self, generation: str, catalog: dict[str, ArticleInfo], lexical: LexicalIndex
     ) -> None:
         self.generation, self.catalog, self.lexical = generation, catalog, lexical
+        self._titles: dict[str, frozenset[int]] = {}
+
+    def title_terms(self, article_id: str) -> frozenset[int]:
+        """The article's headline as BM25 vocabulary ids: what the passage ranking matches
+        a question against, tokenized once per snapshot."""
+        terms = self._titles.get(article_id)
+        if terms is None:
+            title = self.catalog[article_id].title or ""
+            terms = self._titles[article_id] = frozenset(self.lexical.term_ids(title))
+        return terms
 
     @cached_property
     def article_of(self) -> dict[str, ArticleInfo]:

@@ -21,7 +21,7 @@ def test_the_mode_comes_from_the_environment_and_is_checked(
     monkeypatch.setenv("RAG_RETRIEVAL", "lexical")
     assert load_settings(None).retrieval == "lexical"
     monkeypatch.setenv("RAG_RETRIEVAL", "bm25")
-    with pytest.raises(ConfigError, match="retrieval='bm25'.*hybrid, dense, lexical"):
+    with pytest.raises(ConfigError, match="retrieval='bm25'.*hybrid, rrf, dense, lexical"):
         load_settings(None)
 
 
@@ -29,6 +29,7 @@ def test_the_mode_comes_from_the_environment_and_is_checked(
     ("mode", "stages"),
     [
         ("hybrid", {"dense", "lexical", "fuse"}),
+        ("rrf", {"dense", "lexical", "fuse"}),
         ("dense", {"dense", "fuse"}),
         ("lexical", {"lexical", "fuse"}),
     ],
@@ -41,7 +42,7 @@ def test_each_mode_runs_only_its_rankings(
     assert set(retrieval.timings) == stages
     assert retrieval.passages[0].doc_id == WITHDRAWAL_DOC
     ranks = [(p.dense_rank is not None, p.lexical_rank is not None) for p in retrieval.passages]
-    if mode == "hybrid":
+    if mode in ("hybrid", "rrf"):
         assert (True, True) in ranks
     else:
         assert set(ranks) == {(mode == "dense", mode == "lexical")}

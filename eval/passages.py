@@ -1,0 +1,212 @@
+"""Fit the passage ranking (rag.retrieval.ranking) on the questions asked before a day, and
+measure it against rank fusion on the questions asked from that day on.
+
+    python -m eval.passages --dataset ../shared/bench/realtimeqa/dev-2023-2025.jsonl \\
+        --index DIR --before 2025-01-01 [--save] [--report dev.jsonl:DIR]
+
+Each question is retrieved once as the assistant retrieves it (its time words and
+`asked_on` included). Every candidate of both searches becomes a row of PASSAGE_FEATURES,
+labelled 1 when its text holds a gold answer (as answer recall@k counts it). LightGBM
+learns to rank each question's rows (lambdarank), over the questions with a labelled row
+among their candidates. The figures printed — answer recall@1/5/10 by rank fusion and by
+the fitted ranking, and the share a perfect ranking of the same candidates would reach —
+are measured on the later questions, and on each `--report` dataset over its own index:
+never on the questions fitted. `--save` writes the shipped model
+(`rag/retrieval/passage_model.json`); fit the answer models again after it
+(`python -m eval fit`), since their features include each passage's rank.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval import metrics
+from eval.dataset import Item, load_dataset
+from rag import Assistant, load_settings
+from rag.retrieval.hybrid import HybridRetriever
+from rag.retrieval.ranking import PASSAGE_FEATURES, PassageModel, passage_features
+from rag.trees import Trees
+
+# Small trees, slowly learnt, each leaf from at least 50 passages; the same trees every run
+# (the short-answer ranker's settings, eval.fit.RANKER).
+RANKER: dict[str, Any] = {
+    "objective": "lambdarank",
+    "n_estimators": 300,
+    "learning_rate": 0.03,
+    "num_leaves": 7,
+    "min_child_samples": 50,
+    "deterministic": True,
+    "force_row_wise": True,
+    "random_state": 0,
+    "verbose": -1,
+}
+RECALL_AT = (1, 5, 10)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """One question's candidate passages: their features, and which hold a gold answer."""
+
+    item: Item
+    features: np.ndarray  # (candidates, len(PASSAGE_FEATURES))
+    labels: np.ndarray
+
+
+class _Recording(HybridRetriever):
+    """The assistant's retriever, keeping the ranking's inputs of its last call."""
+
+    last: tuple[Any, ...] = ()
+
+    def _fuse(self, *args: Any) -> Any:
+        self.last = args
+        return super()._fuse(*args)
+
+
+def collect(assistant: Assistant, items: Sequence[Item], progress: bool = True) -> list[Candidates]:
+    """The candidate rows of every item, retrieved as the assistant retrieves."""
+    from tqdm import tqdm
+
+    retriever = assistant.retriever
+    recording = _Recording(
+        assistant.index, assistant.embedder, retriever.candidates, "rrf", retriever.lexical_weight
+    )
+    assistant.retriever = recording
+    found = []
+    try:
+        for item in tqdm(items, desc="Passages", unit=" questions", disable=not progress):
+            assistant._retrieve(item.question, item.question, item.asked_on, None, None)
+            snapshot, query, dense, lexical, _, as_of, recent, dated = recording.last
+            chunk_ids = recording.candidates_of(snapshot, dense, lexical)
+            rows = passage_features(
+                snapshot,
+                query,
+                chunk_ids,
+                dense,
+                lexical,
+                as_of,
+                recent,
+                dated,
+                recording.lexical_weight,
+            )
+            if rows is None:
+                raise RuntimeError(f"{assistant.index.folder} has lost its BM25 terms; rebuild it")
+            texts = {chunk.id: chunk.text for chunk in assistant.index.store.get(chunk_ids)}
+            labels = np.array(
+                [
+                    float(
+                        item.answerable
+                        and any(metrics.contains(texts.get(c, ""), a) for a in item.answers)
+                    )
+                    for c in chunk_ids
+                ]
+            )
+            found.append(Candidates(item, rows, labels))
+    finally:
+        assistant.retriever = retriever
+    return found
+
+
+def fit(found: Sequence[Candidates], about: str = "") -> PassageModel:
+    """A lambdarank ranking of the candidates of the questions that have a labelled one."""
+    import lightgbm
+
+    useful = [c for c in found if c.labels.any()]
+    features = np.vstack([c.features for c in useful])
+    ranker = lightgbm.LGBMRanker(**RANKER).fit(
+        features,
+        np.concatenate([c.labels for c in useful]).astype(int),
+        group=[len(c.labels) for c in useful],
+    )
+    trees = Trees.from_lightgbm(ranker.booster_.dump_model())
+    drift = float(np.abs(trees.score(features) - ranker.predict(features)).max())
+    if drift > 1e-6:
+        raise RuntimeError(f"the flattened trees score {drift:g} away from LightGBM's")
+    gain = ranker.booster_.feature_importance("gain")
+    importance = tuple(float(g) for g in gain / max(gain.sum(), 1e-12))
+    return PassageModel(trees, about, importance)
+
+
+def recall(found: Sequence[Candidates], score: Callable[[np.ndarray], np.ndarray]) -> list[float]:
+    """Answer recall@k (RECALL_AT) over the answerable questions, candidates ranked by
+    `score`, then the share with any labelled candidate (a perfect ranking's)."""
+    answerable = [c for c in found if c.item.answerable]
+    hits = np.zeros(len(RECALL_AT) + 1)
+    for c in answerable:
+        if not len(c.labels):
+            continue
+        order = np.argsort(-score(c.features), kind="stable")
+        hits[:-1] += [bool(c.labels[order[:k]].any()) for k in RECALL_AT]
+        hits[-1] += bool(c.labels.any())
+    return (hits / max(len(answerable), 1)).tolist()
+
+
+def fused(features: np.ndarray) -> np.ndarray:
+    """The rank fusion's score of each row: the ranking before the learned one."""
+    return features[:, PASSAGE_FEATURES.index("fused_dated")]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Collect, fit on the earlier questions, print recall on the later ones and --report."""
+    parser = argparse.ArgumentParser(prog="python -m eval.passages", description=__doc__)
+    parser.add_argument("--dataset", type=Path, required=True)
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--before", type=dt.date.fromisoformat, required=True)
+    parser.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        metavar="DATASET:INDEX",
+        help="also measure on this dataset over its own index",
+    )
+    parser.add_argument("--save", action="store_true", help="write the shipped model")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    from rag.offline import go_offline
+
+    go_offline()
+    assistant = Assistant.open(args.index, load_settings(index_dir=args.index))
+    items = [i for d in load_dataset(args.dataset).dialogues for i in d.items]
+    day = args.before.isoformat()
+    found = collect(assistant, items, not args.quiet)
+    earlier = [c for c in found if (c.item.asked_on or "") < day]
+    later = [c for c in found if (c.item.asked_on or "") >= day]
+    about = (
+        f"fitted by `python -m eval.passages` on {args.dataset.name} asked before {day} "
+        f"({len(earlier)} questions) over {args.index}, {dt.date.today().isoformat()}"
+    )
+    model = fit(earlier, about)
+    measured = [(f"{args.dataset.name} from {day} ({len(later)} q)", later)]
+    for spec in args.report:
+        dataset, index = spec.rsplit(":", 1)
+        other = Assistant.open(Path(index), load_settings(index_dir=Path(index)))
+        report_items = [i for d in load_dataset(Path(dataset)).dialogues for i in d.items]
+        measured.append(
+            (
+                f"{Path(dataset).name} ({len(report_items)} q)",
+                collect(other, report_items, not args.quiet),
+            )
+        )
+    heads = " | ".join(f"R@{k}" for k in RECALL_AT)
+    print(f"| questions | ranking | {heads} | any candidate |")
+    print("|---|---|" + "---:|" * (len(RECALL_AT) + 1))
+    for name, group in measured:
+        for label, score in (("rank fusion", fused), ("learned", model.score)):
+            figures = " | ".join(f"{v:.3f}" for v in recall(group, score))
+            print(f"| {name} | {label} | {figures} |")
+    shares = sorted(zip(PASSAGE_FEATURES, model.importance, strict=True), key=lambda p: -p[1])
+    print("gain: " + ", ".join(f"{name} {share:.3f}" for name, share in shares if share > 0))
+    if args.save:
+        model.save()
+        print("→ rag/retrieval/passage_model.json")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,217 @@
+"""A learned ranking of the passages the two searches find, in place of rank fusion alone.
+
+Reciprocal-rank fusion sees only where each search placed a passage. The passages that hold
+an answer differ in more than that: how much of the question's weighted words they hold,
+and how close together; whether another part of the same article also matched; where in
+its article a passage stands; how old the story is. The ranking scores each candidate by
+trees over those features (the fused rank among them), fitted with LightGBM's lambdarank on
+the 2023–2024 RealTimeQA weeks by `python -m eval.passages` and shipped as flat arrays
+scored with numpy, like the short-answer ranker.
+
+    model = shipped_passage_model()
+    rows = passage_features(snapshot, query, ids, dense, lexical, as_of, recent, dated, 5.0)
+    order = np.argsort(-model.score(rows))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rag.errors import ModelNotFoundError
+from rag.trees import Trees
+
+if TYPE_CHECKING:
+    from rag.store.news_index import Snapshot
+
+PASSAGE_MODEL_FILE = Path(__file__).with_name("passage_model.json")
+RRF_K = 60  # the constant of Cormack et al. (2009); flattens the head of each ranking
+UNRANKED = 41  # the rank given to a passage the other search did not return (of 40)
+APART = 50.0  # the window of a passage that holds none of the question's words
+UNDATED = 3650  # the age of an undated story, in days (with no day asked for, all are 0)
+
+PASSAGE_FEATURES = (
+    "dense_rank",  # rank in the dense search (UNRANKED: not returned)
+    "dense_similarity",  # cosine similarity to the question (0: not returned)
+    "dense_gap",  # below the best dense similarity (1: not returned)
+    "lexical_rank",  # rank in BM25 (UNRANKED: not returned)
+    "lexical_score",  # BM25 score (0: not returned)
+    "lexical_share",  # BM25 score over the best one's
+    "fused",  # reciprocal-rank fusion of both ranks, BM25 weighted
+    "date_weight",  # how well the story's date suits the day asked for (hybrid.date_weight)
+    "fused_dated",  # fused × date_weight: the ranking before this one
+    "age",  # days from the story to the day asked for (UNDATED, or 0 with no day asked)
+    "dated",  # the search kept to a date range
+    "position",  # the passage's place in its article (0: the lead)
+    "article_passages",  # passages in its article
+    "siblings",  # other candidates from its article
+    "coverage",  # share of the question's idf-weighted terms in the passage
+    "terms",  # share of the question's distinct terms in the passage
+    "title_coverage",  # share of the question's idf-weighted terms in the headline
+    "bigrams",  # the question's adjacent term pairs found adjacent, over their number
+    "window",  # tokens spanning all the question's terms present, per term (APART: none)
+    "article_lexical",  # the best BM25 share among its article's candidates
+    "article_dense",  # the best dense similarity among its article's candidates
+)
+
+
+def passage_features(
+    snapshot: Snapshot,
+    query: str,
+    chunk_ids: Sequence[str],
+    dense: Sequence[tuple[str, float]],
+    lexical: Sequence[tuple[str, float]],
+    as_of: dt.date | None,
+    recent: bool,
+    dated: bool,
+    lexical_weight: float,
+) -> np.ndarray | None:
+    """One row of PASSAGE_FEATURES per chunk of `chunk_ids`, from the dense search's
+    (id, similarity) and BM25's (id, score) pairs, best first; None when the index no longer
+    has its chunks' terms (built before they were kept)."""
+    from rag.retrieval.hybrid import date_weight
+
+    index = snapshot.lexical
+    texts = index.terms_of(chunk_ids)
+    if texts is None:
+        return None
+    dense_rank = {c: r for r, (c, _) in enumerate(dense, 1)}
+    similarity = dict(dense)
+    lexical_rank = {c: r for r, (c, _) in enumerate(lexical, 1)}
+    score = dict(lexical)
+    best_similarity = dense[0][1] if dense else 1.0
+    best_score = lexical[0][1] if lexical else 1.0
+    asked = index.term_ids(query)
+    question = set(asked)
+    idf = index.term_idf(question)
+    mass = sum(idf.values()) or 1.0
+    pairs = set(zip(asked, asked[1:], strict=False))
+    article_of = snapshot.article_of
+    by_article: dict[str, list[str]] = {}
+    for chunk_id in chunk_ids:
+        by_article.setdefault(article_of[chunk_id].id, []).append(chunk_id)
+    rows = []
+    for chunk_id, terms in zip(chunk_ids, texts, strict=True):
+        article = article_of[chunk_id]
+        fused = sum(
+            share / (RRF_K + ranks[chunk_id])
+            for share, ranks in ((1.0, dense_rank), (lexical_weight, lexical_rank))
+            if chunk_id in ranks
+        )
+        weight = date_weight(article.published, as_of, recent)
+        age = 0 if as_of is None else UNDATED
+        if as_of is not None and article.published:
+            age = (as_of - dt.date.fromisoformat(article.published)).days
+        listed = terms.tolist()
+        present = question.intersection(listed)
+        headline = question.intersection(snapshot.title_terms(article.id))
+        family = by_article[article.id]
+        rows.append(
+            [
+                dense_rank.get(chunk_id, UNRANKED),
+                similarity.get(chunk_id, 0.0),
+                best_similarity - similarity[chunk_id] if chunk_id in similarity else 1.0,
+                lexical_rank.get(chunk_id, UNRANKED),
+                score.get(chunk_id, 0.0),
+                score.get(chunk_id, 0.0) / best_score if best_score else 0.0,
+                fused,
+                weight,
+                fused * weight,
+                age,
+                float(dated),
+                article.chunk_ids.index(chunk_id),
+                len(article.chunk_ids),
+                len(family) - 1,
+                sum(idf[t] for t in present) / mass,
+                len(present) / max(len(question), 1),
+                sum(idf[t] for t in headline) / mass,
+                _adjacent(listed, pairs),
+                _window(listed, present),
+                max(score.get(c, 0.0) for c in family) / best_score if best_score else 0.0,
+                max(similarity.get(c, 0.0) for c in family),
+            ]
+        )
+    return np.array(rows, dtype=float).reshape(-1, len(PASSAGE_FEATURES))
+
+
+def _adjacent(terms: list[int], pairs: set[tuple[int, int]]) -> float:
+    """How many adjacent term pairs of `terms` are among `pairs`, over their number."""
+    if not pairs:
+        return 0.0
+    return sum(1 for pair in zip(terms, terms[1:], strict=False) if pair in pairs) / len(pairs)
+
+
+def _window(terms: list[int], present: set[int]) -> float:
+    """The fewest consecutive tokens of `terms` holding every term of `present`, per term."""
+    if not present:
+        return APART
+    hits = [(at, term) for at, term in enumerate(terms) if term in present]
+    counts: dict[int, int] = {}
+    shortest, held, first = len(terms) + 1, 0, 0
+    for at, term in hits:
+        counts[term] = counts.get(term, 0) + 1
+        held += counts[term] == 1
+        while held == len(present):
+            start, dropped = hits[first]
+            shortest = min(shortest, at - start + 1)
+            counts[dropped] -= 1
+            held -= counts[dropped] == 0
+            first += 1
+    return shortest / len(present)
+
+
+@dataclass(frozen=True)
+class PassageModel:
+    """Trees scoring rows of PASSAGE_FEATURES: higher first."""
+
+    trees: Trees
+    about: str = ""
+    importance: tuple[float, ...] = ()  # each feature's share of the trees' gain
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's score."""
+        return self.trees.score(rows)
+
+    def save(self, path: Path = PASSAGE_MODEL_FILE) -> None:
+        """Write the model as JSON: the feature names in their column order, the share of
+        the gain each has, then the trees (one line per array)."""
+        record = {
+            "features": list(PASSAGE_FEATURES),
+            "importance": dict(zip(PASSAGE_FEATURES, self.importance, strict=True)),
+            "about": self.about,
+        }
+        arrays = ",\n".join(f'    "{k}": {json.dumps(v)}' for k, v in self.trees.to_json().items())
+        text = json.dumps({**record, "trees": "TREES"}, indent=2)
+        text = text.replace('"TREES"', "{\n" + arrays + "\n  }")
+        path.write_text(text + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = PASSAGE_MODEL_FILE) -> PassageModel:
+        """The model saved at `path`."""
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if record.get("features") != list(PASSAGE_FEATURES):
+            raise ModelNotFoundError(
+                f"{path} was fitted on other passage features than this version computes; "
+                "fit it again with `python -m eval.passages --save`"
+            )
+        importance = record.get("importance", {})
+        return cls(
+            Trees.from_json(record["trees"]),
+            record.get("about", ""),
+            tuple(float(importance.get(name, 0.0)) for name in PASSAGE_FEATURES),
+        )
+
+
+@cache
+def shipped_passage_model() -> PassageModel | None:
+    """The fitted ranking that comes with the package; None without one."""
+    if not PASSAGE_MODEL_FILE.is_file():
+        return None
+    return PassageModel.load()
