@@ -29,7 +29,7 @@ REQUIRED = [
     "latency_p95_s",
     "by_type",
 ]
-BASELINES = {"bm25", "dense", "llama-index default"}
+BASELINES = {"bm25", "dense", "rrf", "llama-index default"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 

@@ -28,7 +28,10 @@ def test_an_unanswerable_question_abstains(client: Client) -> None:
     answer = client.predict("What is the population of Tokyo?", api_name="/ask")
     assert answer["abstained"]
     assert answer["citations"] == []
-    assert "from 2 articles" in answer["text"]
+    # It says how many articles it read: those of the passages it returns.
+    read = len({passage["doc_id"] for passage in answer["passages"]})
+    assert read >= 1
+    assert f"from {read} article{'s' if read > 1 else ''}," in answer["text"]
 
 
 def test_a_follow_up_uses_the_history(client: Client) -> None:
