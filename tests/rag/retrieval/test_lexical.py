@@ -151,6 +151,8 @@ def test_damaged_token_files_ask_for_a_rebuild(tmp_path: Path) -> None:
     assert (
         LexicalIndex.load(tmp_path).updated(set(), LexicalIndex.load(tmp_path).additions()) is None
     )
+    # The passage ranking cannot read their terms either: retrieval falls back to rank fusion.
+    assert LexicalIndex.load(tmp_path).terms_of(["c1"]) is None
 
 
 def test_a_small_change_is_saved_beside_the_base_whose_files_are_linked(tmp_path: Path) -> None:
@@ -221,3 +223,25 @@ def test_a_mask_follows_chunk_ids_when_rows_were_removed_and_added() -> None:
     found = {c for c, _ in changed.search("harbour bridge strike steel council", 50, mask)}
     assert found and found <= wanted
     assert "n2" in found, "an extra row passes its own mask"
+
+
+def test_each_chunks_terms_are_read_back_from_the_base_the_change_and_a_save(
+    tmp_path: Path,
+) -> None:
+    ids, texts = _corpus(500)
+    index = LexicalIndex.build(ids, texts)
+    added = index.additions()
+    added.add(["n1", "c7"], ["zebra harbour bridge", "steel strike zebra"])  # c7 replaced
+    changed = index.updated({"c7", "c9"}, added)
+    assert changed is not None and changed.patched
+    changed.save(tmp_path)
+    for current in (changed, LexicalIndex.load(tmp_path)):
+        terms = current.terms_of(["c3", "n1", "c7", "c9", "nowhere"])
+        assert terms is not None
+        assert terms[0].tolist() == current.term_ids(texts[3])
+        assert terms[1].tolist() == current.term_ids("zebra harbour bridge")
+        assert terms[2].tolist() == current.term_ids("steel strike zebra"), "the new c7"
+        assert terms[3].tolist() == terms[4].tolist() == [], "removed, or never held"
+    idf = changed.term_idf(changed.term_ids("zebra harbour"))
+    zebra, harbour = changed.term_ids("zebra")[0], changed.term_ids("harbour")[0]
+    assert idf[zebra] > idf[harbour] > 0, "two chunks hold zebra, many harbour"
