@@ -20,7 +20,7 @@ from dataclasses import astuple, dataclass, fields
 from functools import cache
 from pathlib import Path
 
-from rag.weights import load_weights, save_weights
+from rag.answering.weights import load_weights, save_weights
 
 CONFIDENCE_FILE = Path(__file__).with_name("confidence_model.json")
 
