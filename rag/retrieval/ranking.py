@@ -33,15 +33,17 @@ if TYPE_CHECKING:
 
 PASSAGE_MODEL_FILE = Path(__file__).with_name("passage_model.json")
 RRF_K = 60  # the constant of Cormack et al. (2009); flattens the head of each ranking
-UNRANKED = 41  # the rank given to a passage the other search did not return (of 40)
+# The rank of a passage a search did not return: one below its last of the 40 candidates
+# fitted on (below the last of more, when more are asked for).
+UNRANKED = 41
 APART = 50.0  # the window of a passage that holds none of the question's words
 UNDATED = 3650  # the age of an undated story, in days (with no day asked for, all are 0)
 
 PASSAGE_FEATURES = (
-    "dense_rank",  # rank in the dense search (UNRANKED: not returned)
+    "dense_rank",  # rank in the dense search (UNRANKED or below: not returned)
     "dense_similarity",  # cosine similarity to the question (0: not returned)
     "dense_gap",  # below the best dense similarity (1: not returned)
-    "lexical_rank",  # rank in BM25 (UNRANKED: not returned)
+    "lexical_rank",  # rank in BM25 (UNRANKED or below: not returned)
     "lexical_score",  # BM25 score (0: not returned)
     "lexical_share",  # BM25 score over the best one's
     "fused",  # reciprocal-rank fusion of both ranks, BM25 weighted
@@ -86,6 +88,7 @@ def passage_features(
     similarity = dict(dense)
     lexical_rank = {c: r for r, (c, _) in enumerate(lexical, 1)}
     score = dict(lexical)
+    unranked = max(UNRANKED, len(dense) + 1, len(lexical) + 1)
     best_similarity = dense[0][1] if dense else 1.0
     best_score = lexical[0][1] if lexical else 1.0
     asked = index.term_ids(query)
@@ -115,10 +118,10 @@ def passage_features(
         family = by_article[article.id]
         rows.append(
             [
-                dense_rank.get(chunk_id, UNRANKED),
+                dense_rank.get(chunk_id, unranked),
                 similarity.get(chunk_id, 0.0),
                 best_similarity - similarity[chunk_id] if chunk_id in similarity else 1.0,
-                lexical_rank.get(chunk_id, UNRANKED),
+                lexical_rank.get(chunk_id, unranked),
                 score.get(chunk_id, 0.0),
                 score.get(chunk_id, 0.0) / best_score if best_score else 0.0,
                 fused,

@@ -138,3 +138,27 @@ def test_a_model_reads_back_as_saved_and_refuses_other_features(tmp_path: Path) 
     path.write_text(path.read_text().replace('"coverage"', '"overlap"'))
     with pytest.raises(ModelNotFoundError, match=r"eval\.passages --save"):
         PassageModel.load(path)
+
+
+def test_a_passage_one_search_missed_ranks_below_every_candidate_asked_for() -> None:
+    from types import SimpleNamespace
+
+    from rag.store.news_index import ArticleInfo
+
+    ids = [f"c{i}" for i in range(60)]
+    lexical_index = LexicalIndex.build(ids, [f"harbour strike day {i}" for i in range(60)])
+    article = ArticleInfo("a", "h", "Harbour strike", "s", None, None, None, None, tuple(ids))
+    snapshot = SimpleNamespace(
+        lexical=lexical_index,
+        article_of=dict.fromkeys(ids, article),
+        title_terms=lambda _: frozenset(lexical_index.term_ids("Harbour strike")),
+    )
+    dense = [(c, 0.5) for c in ids[:60]]  # 60 candidates asked for, not 40
+    lexical = [("c59", 2.0)]
+    rows = passage_features(snapshot, "harbour strike", ids, dense, lexical, None, False, False, 5)
+    assert rows is not None
+    assert _column(rows, "dense_rank").tolist() == list(range(1, 61))
+    assert _column(rows, "lexical_rank")[0] == 61, "below the 60th, not at 41"
+    assert _column(rows, "lexical_rank")[59] == 1
+    assert set(_column(rows, "age")) == {0}, "no day asked for: every story alike"
+    assert set(_column(rows, "title_coverage")) == {1.0}
