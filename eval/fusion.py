@@ -49,8 +49,8 @@ def _ranks(retriever: HybridRetriever, cases: list[tuple[Item, _Candidates]], we
     retriever.lexical_weight = weight
     ranks = []
     for item, candidates in cases:
-        snapshot, query, dense, lexical, _, as_of, recent, dated = candidates.args
-        passages = retriever._fuse(snapshot, query, dense, lexical, 10, as_of, recent, dated)
+        snapshot, searched, _ = candidates.args
+        passages = retriever._fuse(snapshot, searched, 10)
         ranks.append(metrics.first_answer_rank([p.text for p in passages], item.answers))
     return ranks
 

@@ -1,10 +1,10 @@
 """A fitted ensemble of decision trees, scored with numpy.
 
-The short-answer ranker is fitted with LightGBM (`python -m eval fit`) and shipped as the
-trees of its `dump_model()`, flattened into arrays. Scoring them here keeps LightGBM out of
-the question path: importing it (with the scikit-learn and pandas it loads) takes ~1.2 s, more
-than half of a cold `rag ask`, while the ~60 candidate phrases of a question pass through
-300 small trees in well under a millisecond.
+The short-answer and passage rankers are fitted with LightGBM (`python -m eval fit`,
+`python -m eval.passages`) and shipped as the trees of their `dump_model()`, flattened into
+arrays. Scoring them here keeps LightGBM out of the question path: importing it (with the
+scikit-learn and pandas it loads) takes ~1.2 s, more than half of a cold `rag ask`, while
+the ~60 candidates of a question pass through 300 small trees in about a millisecond.
 
     trees = Trees.from_lightgbm(booster.dump_model())
     trees.score(features)  # == booster.predict(features)
@@ -12,11 +12,15 @@ than half of a cold `rag ask`, while the ~60 candidate phrases of a question pas
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from rag.errors import ModelNotFoundError
 
 
 @dataclass(frozen=True)
@@ -113,3 +117,37 @@ class Trees:
             np.asarray(values, dtype=float),
             depth,
         )
+
+
+def save_model(
+    path: Path, features: Sequence[str], importance: Sequence[float], trees: Trees, **rest: Any
+) -> None:
+    """Write a fitted model as JSON: the feature names in their column order, the share of
+    the trees' gain each has, `rest`, then the trees, one line per array, so the file stays
+    readable above them."""
+    record = {
+        "features": list(features),
+        "importance": dict(zip(features, importance, strict=True)),
+        **rest,
+    }
+    arrays = ",\n".join(f'    "{k}": {json.dumps(v)}' for k, v in trees.to_json().items())
+    text = json.dumps({**record, "trees": "TREES"}, indent=2)
+    text = text.replace('"TREES"', "{\n" + arrays + "\n  }")
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def load_model(
+    path: Path, features: Sequence[str], refit: str
+) -> tuple[dict[str, Any], Trees, tuple[float, ...]]:
+    """The record `save_model` wrote at `path`, its trees, and each feature's share of their
+    gain; a ModelNotFoundError naming `refit`, the command that fits it again, when it was
+    fitted on other features than `features`."""
+    record = json.loads(path.read_text(encoding="utf-8"))
+    if record.get("features") != list(features):
+        raise ModelNotFoundError(
+            f"{path} was fitted on other features than this version computes; "
+            f"fit it again with `{refit}`"
+        )
+    importance = record.get("importance", {})
+    shares = tuple(float(importance.get(name, 0.0)) for name in features)
+    return record, Trees.from_json(record["trees"]), shares

@@ -15,7 +15,6 @@ loses to the one after it that does.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
@@ -27,8 +26,7 @@ import numpy as np
 
 from rag.answering.expectation import NAMED, Expectation
 from rag.answering.spans import Span
-from rag.errors import ModelNotFoundError
-from rag.trees import Trees
+from rag.trees import Trees, load_model, save_model
 
 MODEL_FILE = Path(__file__).with_name("span_model.json")
 LONE_LEAD = 5.0  # the lead of a phrase with no runner-up
@@ -110,20 +108,9 @@ class SpanModel:
         return row, float(1.0 / (1.0 + np.exp(-(scale * top + per_lead * lead + offset)))), lead
 
     def save(self, path: Path) -> None:
-        """Write the model as JSON: the feature names in their column order, the share of
-        the gain each has, then the trees."""
-        record = {
-            "features": list(FEATURES),
-            "importance": dict(zip(FEATURES, self.importance, strict=True)),
-            "threshold": self.threshold,
-            "calibration": list(self.calibration),
-            "about": self.about,
-        }
-        # One line per array of the trees: the file stays readable above them.
-        arrays = ",\n".join(f'    "{k}": {json.dumps(v)}' for k, v in self.trees.to_json().items())
-        text = json.dumps({**record, "trees": "TREES"}, indent=2)
-        text = text.replace('"TREES"', "{\n" + arrays + "\n  }")
-        path.write_text(text + "\n", encoding="utf-8")
+        """Write the model as JSON (rag.trees.save_model), with its threshold and calibration."""
+        extra = {"threshold": self.threshold, "calibration": list(self.calibration)}
+        save_model(path, FEATURES, self.importance, self.trees, **extra, about=self.about)
 
     @classmethod
     def untrained(cls) -> SpanModel:
@@ -135,19 +122,13 @@ class SpanModel:
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> SpanModel:
         """The model saved at `path` (default: the one shipped with the package)."""
-        record = json.loads(path.read_text(encoding="utf-8"))
-        if record.get("features") != list(FEATURES):
-            raise ModelNotFoundError(
-                f"{path} was fitted on other span features than this version computes; "
-                "fit it again with `python -m eval fit --save`"
-            )
-        importance = record.get("importance", {})
+        record, trees, importance = load_model(path, FEATURES, "python -m eval fit --save")
         return cls(
-            Trees.from_json(record["trees"]),
+            trees,
             float(record["threshold"]),
             record["about"],
             tuple(float(v) for v in record["calibration"]),  # type: ignore[arg-type]
-            tuple(float(importance.get(name, 0.0)) for name in FEATURES),
+            importance,
         )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from rag.answers import Passage
 from rag.embedder import Embedder
 from rag.errors import ConfigError
-from rag.retrieval.ranking import RRF_K, passage_features, shipped_passage_model
+from rag.retrieval.ranking import RRF_K, Searched, passage_features, shipped_passage_model
 from rag.settings import RETRIEVAL_MODES
 from rag.store.chroma import StoredChunk
 from rag.store.news_index import NewsIndex, Snapshot, day_number
@@ -138,43 +138,33 @@ class HybridRetriever:
             lexical = snapshot.lexical.search(query, self.candidates, mask)
             timings["lexical"] = time.perf_counter() - started
         started = time.perf_counter()
-        passages = self._fuse(snapshot, query, dense, lexical, k, as_of, recent, bool(dates))
+        searched = Searched(query, dense, lexical, as_of, recent, bool(dates))
+        passages = self._fuse(snapshot, searched, k)
         timings["fuse"] = time.perf_counter() - started
         return Retrieval(passages, timings, self._left_out(snapshot, dates))
 
     @staticmethod
-    def candidates_of(
-        snapshot: Snapshot, dense: list[tuple[str, float]], lexical: list[tuple[str, float]]
-    ) -> list[str]:
+    def candidates_of(snapshot: Snapshot, searched: Searched) -> list[str]:
         """The chunks both searches found, dense first, once each; a republished copy only
         through its group's representative."""
         groups, article_of = snapshot.groups, snapshot.article_of
+        found = [c for c, _ in searched.dense] + [c for c, _ in searched.lexical]
         return [
             chunk_id
-            for chunk_id in dict.fromkeys([c for c, _ in dense] + [c for c, _ in lexical])
+            for chunk_id in dict.fromkeys(found)
             if (article := article_of.get(chunk_id)) is not None
             and groups.head(article.id) == article.id
         ]
 
     def _learned(
-        self,
-        snapshot: Snapshot,
-        query: str,
-        candidates: list[str],
-        dense: list[tuple[str, float]],
-        lexical: list[tuple[str, float]],
-        as_of: dt.date | None,
-        recent: bool,
-        dated: bool,
+        self, snapshot: Snapshot, searched: Searched, candidates: list[str]
     ) -> list[float] | None:
         """The learned ranking's score of each candidate; None in "rrf" mode, without a
         shipped model, or when the index lost its terms (the fusion ranks alone then)."""
         model = shipped_passage_model() if self.mode == "hybrid" else None
         if model is None or not candidates:
             return None
-        rows = passage_features(
-            snapshot, query, candidates, dense, lexical, as_of, recent, dated, self.lexical_weight
-        )
+        rows = passage_features(snapshot, searched, candidates, self.lexical_weight)
         return None if rows is None else model.score(rows).tolist()
 
     def _left_out(self, snapshot: Snapshot, dates: DateRange) -> str:
@@ -189,25 +179,15 @@ class HybridRetriever:
             "so the search leaves them out."
         )
 
-    def _fuse(
-        self,
-        snapshot: Snapshot,
-        query: str,
-        dense: list[tuple[str, float]],
-        lexical: list[tuple[str, float]],
-        k: int,
-        as_of: dt.date | None,
-        recent: bool = False,
-        dated: bool = False,
-    ) -> list[Passage]:
+    def _fuse(self, snapshot: Snapshot, searched: Searched, k: int) -> list[Passage]:
         """The `k` best of both searches' candidates. Scored from the snapshot's catalog (a
         chunk's article gives its story and date) and BM25's terms, so only the `k` kept are
         read from the store."""
         groups, article_of = snapshot.groups, snapshot.article_of
-        candidates = self.candidates_of(snapshot, dense, lexical)
-        dense_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(dense, 1)}
-        lexical_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(lexical, 1)}
-        scores = self._learned(snapshot, query, candidates, dense, lexical, as_of, recent, dated)
+        candidates = self.candidates_of(snapshot, searched)
+        dense_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(searched.dense, 1)}
+        lexical_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(searched.lexical, 1)}
+        scores = self._learned(snapshot, searched, candidates)
         if scores is None:
             scores = [
                 sum(
@@ -215,7 +195,7 @@ class HybridRetriever:
                     for share, ranks in ((1.0, dense_rank), (self.lexical_weight, lexical_rank))
                     if chunk_id in ranks
                 )
-                * date_weight(article_of[chunk_id].published, as_of, recent)
+                * date_weight(article_of[chunk_id].published, searched.as_of, searched.recent)
                 for chunk_id in candidates
             ]
         scored = sorted(zip(scores, candidates, strict=True), key=lambda p: p[0], reverse=True)

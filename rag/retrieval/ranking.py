@@ -9,14 +9,13 @@ the 2023–2024 RealTimeQA weeks by `python -m eval.passages` and shipped as fla
 scored with numpy, like the short-answer ranker.
 
     model = shipped_passage_model()
-    rows = passage_features(snapshot, query, ids, dense, lexical, as_of, recent, dated, 5.0)
+    rows = passage_features(snapshot, searched, chunk_ids, lexical_weight=5.0)
     order = np.argsort(-model.score(rows))
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -25,8 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.errors import ModelNotFoundError
-from rag.trees import Trees
+from rag.trees import Trees, load_model, save_model
 
 if TYPE_CHECKING:
     from rag.store.news_index import Snapshot
@@ -38,6 +36,19 @@ RRF_K = 60  # the constant of Cormack et al. (2009); flattens the head of each r
 UNRANKED = 41
 APART = 50.0  # the window of a passage that holds none of the question's words
 UNDATED = 3650  # the age of an undated story, in days (with no day asked for, all are 0)
+
+
+@dataclass(frozen=True)
+class Searched:
+    """What both searches found for one query, best first, and what the query asked for."""
+
+    query: str
+    dense: Sequence[tuple[str, float]] = ()  # (chunk id, cosine similarity)
+    lexical: Sequence[tuple[str, float]] = ()  # (chunk id, BM25 score)
+    as_of: dt.date | None = None  # the day asked for
+    recent: bool = False  # "the latest": the date prior is steeper
+    dated: bool = False  # the searches kept to a date range
+
 
 PASSAGE_FEATURES = (
     "dense_rank",  # rank in the dense search (UNRANKED or below: not returned)
@@ -65,22 +76,18 @@ PASSAGE_FEATURES = (
 
 
 def passage_features(
-    snapshot: Snapshot,
-    query: str,
-    chunk_ids: Sequence[str],
-    dense: Sequence[tuple[str, float]],
-    lexical: Sequence[tuple[str, float]],
-    as_of: dt.date | None,
-    recent: bool,
-    dated: bool,
-    lexical_weight: float,
+    snapshot: Snapshot, searched: Searched, chunk_ids: Sequence[str], lexical_weight: float
 ) -> np.ndarray | None:
-    """One row of PASSAGE_FEATURES per chunk of `chunk_ids`, from the dense search's
-    (id, similarity) and BM25's (id, score) pairs, best first; None when the index no longer
-    has its chunks' terms (built before they were kept)."""
+    """One row of PASSAGE_FEATURES per chunk of `chunk_ids` (among those `searched` found);
+    None when the index no longer has its chunks' terms (built before they were kept)."""
     from rag.retrieval.hybrid import date_weight
 
-    index = snapshot.lexical
+    index, dense, lexical, as_of = (
+        snapshot.lexical,
+        searched.dense,
+        searched.lexical,
+        searched.as_of,
+    )
     texts = index.terms_of(chunk_ids)
     if texts is None:
         return None
@@ -91,7 +98,7 @@ def passage_features(
     unranked = max(UNRANKED, len(dense) + 1, len(lexical) + 1)
     best_similarity = dense[0][1] if dense else 1.0
     best_score = lexical[0][1] if lexical else 1.0
-    asked = index.term_ids(query)
+    asked = index.term_ids(searched.query)
     question = set(asked)
     idf = index.term_idf(question)
     mass = sum(idf.values()) or 1.0
@@ -108,7 +115,7 @@ def passage_features(
             for share, ranks in ((1.0, dense_rank), (lexical_weight, lexical_rank))
             if chunk_id in ranks
         )
-        weight = date_weight(article.published, as_of, recent)
+        weight = date_weight(article.published, as_of, searched.recent)
         age = 0 if as_of is None else UNDATED
         if as_of is not None and article.published:
             age = (as_of - dt.date.fromisoformat(article.published)).days
@@ -128,7 +135,7 @@ def passage_features(
                 weight,
                 fused * weight,
                 age,
-                float(dated),
+                float(searched.dated),
                 article.chunk_ids.index(chunk_id),
                 len(article.chunk_ids),
                 len(family) - 1,
@@ -183,33 +190,17 @@ class PassageModel:
         return self.trees.score(rows)
 
     def save(self, path: Path = PASSAGE_MODEL_FILE) -> None:
-        """Write the model as JSON: the feature names in their column order, the share of
-        the gain each has, then the trees (one line per array)."""
-        record = {
-            "features": list(PASSAGE_FEATURES),
-            "importance": dict(zip(PASSAGE_FEATURES, self.importance, strict=True)),
-            "about": self.about,
-        }
-        arrays = ",\n".join(f'    "{k}": {json.dumps(v)}' for k, v in self.trees.to_json().items())
-        text = json.dumps({**record, "trees": "TREES"}, indent=2)
-        text = text.replace('"TREES"', "{\n" + arrays + "\n  }")
-        path.write_text(text + "\n", encoding="utf-8")
+        """Write the model as JSON (rag.trees.save_model)."""
+        importance = self.importance or (0.0,) * len(PASSAGE_FEATURES)
+        save_model(path, PASSAGE_FEATURES, importance, self.trees, about=self.about)
 
     @classmethod
     def load(cls, path: Path = PASSAGE_MODEL_FILE) -> PassageModel:
         """The model saved at `path`."""
-        record = json.loads(path.read_text(encoding="utf-8"))
-        if record.get("features") != list(PASSAGE_FEATURES):
-            raise ModelNotFoundError(
-                f"{path} was fitted on other passage features than this version computes; "
-                "fit it again with `python -m eval.passages --save`"
-            )
-        importance = record.get("importance", {})
-        return cls(
-            Trees.from_json(record["trees"]),
-            record.get("about", ""),
-            tuple(float(importance.get(name, 0.0)) for name in PASSAGE_FEATURES),
+        record, trees, importance = load_model(
+            path, PASSAGE_FEATURES, "python -m eval.passages --save"
         )
+        return cls(trees, record.get("about", ""), importance)
 
 
 @cache

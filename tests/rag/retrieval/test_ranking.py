@@ -19,6 +19,7 @@ from rag.retrieval.ranking import (
     RRF_K,
     UNRANKED,
     PassageModel,
+    Searched,
     _adjacent,
     _window,
     passage_features,
@@ -49,13 +50,11 @@ def found(seeds_index: Path, embedder: SentenceEmbedder) -> tuple[_Recording, An
     """The seeds' candidates for the withdrawal question, and their feature rows."""
     retriever = _Recording(NewsIndex.open(seeds_index), embedder, mode="hybrid")
     retrieval = retriever.retrieve(QUESTION, k=3, as_of=AS_OF)
-    snapshot, query, dense, lexical, _, as_of, recent, dated = retriever.args
-    ids = retriever.candidates_of(snapshot, dense, lexical)
-    rows = passage_features(
-        snapshot, query, ids, dense, lexical, as_of, recent, dated, LEXICAL_WEIGHT
-    )
+    snapshot, searched, _ = retriever.args
+    ids = retriever.candidates_of(snapshot, searched)
+    rows = passage_features(snapshot, searched, ids, LEXICAL_WEIGHT)
     assert rows is not None
-    return retriever, (retrieval, ids, dense, lexical, snapshot), rows
+    return retriever, (retrieval, ids, searched.dense, searched.lexical, snapshot), rows
 
 
 def test_the_window_is_the_fewest_tokens_holding_every_question_term() -> None:
@@ -155,7 +154,8 @@ def test_a_passage_one_search_missed_ranks_below_every_candidate_asked_for() -> 
     )
     dense = [(c, 0.5) for c in ids[:60]]  # 60 candidates asked for, not 40
     lexical = [("c59", 2.0)]
-    rows = passage_features(snapshot, "harbour strike", ids, dense, lexical, None, False, False, 5)
+    searched = Searched("harbour strike", dense, lexical)
+    rows = passage_features(snapshot, searched, ids, 5.0)  # type: ignore[arg-type]
     assert rows is not None
     assert _column(rows, "dense_rank").tolist() == list(range(1, 61))
     assert _column(rows, "lexical_rank")[0] == 61, "below the 60th, not at 41"
