@@ -104,24 +104,31 @@ def collect(assistant: Assistant, items: Sequence[Item], progress: bool = True) 
 def fit(rows: Sequence[Rows], about: str = "") -> SpanModel:
     """A ranking of the phrases of `rows` (LightGBM's lambdarank over the questions that have
     a right phrase among their candidates), and its calibrated chance of being right."""
-    import lightgbm
-
     useful = [r for r in rows if r.labels.any()]
-    features = np.vstack([r.features for r in useful])
-    labels = np.concatenate([r.labels for r in useful]).astype(int)
-    ranker = lightgbm.LGBMRanker(**RANKER).fit(
-        features, labels, group=[len(r.labels) for r in useful]
-    )
-    trees = Trees.from_lightgbm(ranker.booster_.dump_model())
-    drift = float(np.abs(trees.score(features) - ranker.predict(features)).max())
-    if drift > 1e-6:
-        raise RuntimeError(f"the flattened trees score {drift:g} away from LightGBM's")
-    gain = ranker.booster_.feature_importance("gain")
-    importance = tuple(float(g) for g in gain / max(gain.sum(), 1e-12))
+    trees, importance = fit_trees([r.features for r in useful], [r.labels for r in useful], RANKER)
     # Threshold 0.5: a short answer is stated when it is more likely right than not; below
     # it the answerer quotes sentences instead (or abstains, by the sentence score).
     model = SpanModel(trees, 0.5, about, importance=importance)
     return replace(model, calibration=calibrate(model, rows))
+
+
+def fit_trees(
+    features: Sequence[np.ndarray], labels: Sequence[np.ndarray], settings: dict[str, Any]
+) -> tuple[Trees, tuple[float, ...]]:
+    """LightGBM's lambdarank over groups of rows (one per question) and their 0/1 labels,
+    as flat trees checked to score as LightGBM does, and each feature's share of the gain."""
+    import lightgbm
+
+    rows = np.vstack(features)
+    ranker = lightgbm.LGBMRanker(**settings).fit(
+        rows, np.concatenate(labels).astype(int), group=[len(group) for group in labels]
+    )
+    trees = Trees.from_lightgbm(ranker.booster_.dump_model())
+    drift = float(np.abs(trees.score(rows) - ranker.predict(rows)).max())
+    if drift > 1e-6:
+        raise RuntimeError(f"the flattened trees score {drift:g} away from LightGBM's")
+    gain = ranker.booster_.feature_importance("gain")
+    return trees, tuple(float(g) for g in gain / max(gain.sum(), 1e-12))
 
 
 def collect_drafts(

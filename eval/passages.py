@@ -30,10 +30,10 @@ import numpy as np
 from eval import metrics
 from eval.dataset import Item, load_dataset
 from eval.fit import RANKER as ANSWER_RANKER
+from eval.fit import fit_trees
 from rag import Assistant, load_settings
 from rag.retrieval.hybrid import HybridRetriever
 from rag.retrieval.ranking import PASSAGE_FEATURES, PassageModel, passage_features
-from rag.trees import Trees
 
 # Small trees, slowly learnt, each leaf from at least 50 passages; the same trees every run:
 # the short-answer ranker's settings (tried against others: eval/README.md, stop 31).
@@ -96,21 +96,8 @@ def collect(assistant: Assistant, items: Sequence[Item], progress: bool = True) 
 
 def fit(found: Sequence[Candidates], about: str = "") -> PassageModel:
     """A lambdarank ranking of the candidates of the questions that have a labelled one."""
-    import lightgbm
-
     useful = [c for c in found if c.labels.any()]
-    features = np.vstack([c.features for c in useful])
-    ranker = lightgbm.LGBMRanker(**RANKER).fit(
-        features,
-        np.concatenate([c.labels for c in useful]).astype(int),
-        group=[len(c.labels) for c in useful],
-    )
-    trees = Trees.from_lightgbm(ranker.booster_.dump_model())
-    drift = float(np.abs(trees.score(features) - ranker.predict(features)).max())
-    if drift > 1e-6:
-        raise RuntimeError(f"the flattened trees score {drift:g} away from LightGBM's")
-    gain = ranker.booster_.feature_importance("gain")
-    importance = tuple(float(g) for g in gain / max(gain.sum(), 1e-12))
+    trees, importance = fit_trees([c.features for c in useful], [c.labels for c in useful], RANKER)
     return PassageModel(trees, about, importance)
 
 
