@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from eval.dataset import Item
+from eval.dataset import Item, load_dataset
 from eval.passages import RECALL_AT, Candidates, fit, fused, recall
+from rag import Assistant
 from rag.retrieval.ranking import PASSAGE_FEATURES
+from tests.conftest import ROOT
 
 
 def _item(n: int, answerable: bool = True) -> Item:
@@ -51,3 +53,23 @@ def test_recall_counts_answerable_questions_and_the_best_a_ranking_could_do() ->
     figures = recall(found, fused)
     assert len(figures) == len(RECALL_AT) + 1
     assert figures == [0.0, 0.5, 0.5, 0.5]  # R@1, R@5, R@10, any candidate
+
+
+def test_collect_labels_the_seeds_candidates_as_the_assistant_retrieves_them(
+    assistant: Assistant,
+) -> None:
+    from eval.passages import collect
+
+    dataset = load_dataset(ROOT / "eval" / "datasets" / "seeds.jsonl")
+    items = [item for dialogue in dataset.dialogues for item in dialogue.items][:12]
+    retriever = assistant.retriever
+    found = collect(assistant, items, progress=False)
+    assert assistant.retriever is retriever, "the assistant's own retriever is put back"
+    assert [c.item.id for c in found] == [item.id for item in items]
+    for c in found:
+        assert c.features.shape == (len(c.labels), len(PASSAGE_FEATURES))
+        if not c.item.answerable:
+            assert not c.labels.any()
+    withdrawal = next(c for c in found if c.item.id == "withdrawal-end")
+    assert withdrawal.labels.any(), "a seed passage says September 11"
+    assert 0 < withdrawal.labels.sum() < len(withdrawal.labels)
