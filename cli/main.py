@@ -53,7 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="who writes the answer (default: RAG_ANSWERER or extractive)",
     )
 
-    search = commands.add_parser("search", help="show the passages retrieved for a query")
+    search = commands.add_parser(
+        "search",
+        help="show the passages retrieved for a query, best first, with their ranking scores",
+    )
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
     _store(search, index_help, url_help)
