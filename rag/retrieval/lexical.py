@@ -476,12 +476,13 @@ class LexicalIndex:
         }
 
     @cached_property
-    def _rows(self) -> dict[str, tuple[bool, int]]:
-        """Each live chunk's row: (in the base, row number there or among the extra rows)."""
-        rows = {chunk_id: (False, row) for row, chunk_id in enumerate(self._extra.ids)}
+    def _rows(self) -> dict[str, int]:
+        """Each live chunk's row: its number in the base, or -1 - its number among the extra
+        rows (plain ints: 15 MB at 267k chunks)."""
+        rows = {chunk_id: -1 - row for row, chunk_id in enumerate(self._extra.ids)}
         for row, chunk_id in enumerate(self._base_ids):
             if self._dead is None or not self._dead[row]:
-                rows.setdefault(chunk_id, (True, row))
+                rows.setdefault(chunk_id, row)
         return rows
 
     def terms_of(self, chunk_ids: Sequence[str]) -> list[np.ndarray] | None:
@@ -492,14 +493,16 @@ class LexicalIndex:
         base = self._token_ids() if self._base_ids else None
         if self._base_ids and base is None:
             return None
-        rows = self._rows
+        rows, extra, nothing = self._rows, self._extra.tokens, np.zeros(0, dtype=np.int32)
         terms = []
         for chunk_id in chunk_ids:
-            in_base, row = rows.get(chunk_id, (False, -1))
-            if row < 0:
-                terms.append(np.zeros(0, dtype=np.int32))
+            row = rows.get(chunk_id)
+            if row is None:
+                terms.append(nothing)
+            elif row >= 0:
+                terms.append(base[row])  # type: ignore[index]
             else:
-                terms.append((base if in_base else self._extra.tokens)[row])  # type: ignore[index]
+                terms.append(extra[-1 - row])
         return terms
 
     def idf(self, stems: set[str] | frozenset[str]) -> dict[str, float]:
