@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -131,9 +131,26 @@ def open_chat(driver: WebDriver, url: str) -> None:
     driver.get(url)
     driver.execute_script("window.localStorage.clear()")
     driver.get(url)
-    WebDriverWait(driver, PAGE_WAIT_S).until(
-        ready.element_to_be_clickable((By.CSS_SELECTOR, "#question textarea"))
-    )
+    wait = WebDriverWait(driver, PAGE_WAIT_S)
+    wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, "#question textarea")))
+    # The first load gives this browser its id and stores it: the next write is the user's.
+    wait.until(lambda d: stored_session(d) is not None)
+
+
+def stored_session(driver: WebDriver) -> str | None:
+    """The chat's session as the browser keeps it (encrypted) in its local storage."""
+    from ui.app import SESSION_KEY
+
+    return driver.execute_script("return window.localStorage.getItem(arguments[0]);", SESSION_KEY)
+
+
+def then_stored(driver: WebDriver, act: Callable[[], None]) -> None:
+    """Do `act`, then wait until the browser has stored the session it changed. The page
+    writes the session after it draws the answer, so a reload right after the sources
+    appear can come before the write (as a user's reload in that instant would)."""
+    before = stored_session(driver)
+    act()
+    WebDriverWait(driver, PAGE_WAIT_S).until(lambda d: stored_session(d) not in (None, before))
 
 
 def ask_in_browser(driver: WebDriver, question: str, answers_before: int) -> None:

@@ -16,7 +16,14 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.ui.conftest import PAGE_WAIT_S, SCREENSHOTS, ask_in_browser, open_chat, running_chat
+from tests.ui.conftest import (
+    PAGE_WAIT_S,
+    SCREENSHOTS,
+    ask_in_browser,
+    open_chat,
+    running_chat,
+    then_stored,
+)
 from ui.app import MAX_QUESTION
 
 QUESTIONS = [
@@ -87,7 +94,7 @@ def test_a_reload_keeps_the_conversation_and_the_trash_starts_a_clean_one(
     browser: WebDriver, chat_server: tuple[str, Path]
 ) -> None:
     open_chat(browser, chat_server[0])
-    ask_in_browser(browser, QUESTIONS[0], 0)
+    then_stored(browser, lambda: ask_in_browser(browser, QUESTIONS[0], 0))
     wait = WebDriverWait(browser, PAGE_WAIT_S)
     browser.refresh()
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#sources section.turn")) == 1)
@@ -96,9 +103,10 @@ def test_a_reload_keeps_the_conversation_and_the_trash_starts_a_clean_one(
     past = browser.find_element(By.CSS_SELECTOR, "#past input").get_attribute("value")
     assert QUESTIONS[0] in past, "it is listed, to come back to"
 
-    click(browser, browser.find_element(By.CSS_SELECTOR, "#chat button[aria-label='Clear']"))
+    clear = browser.find_element(By.CSS_SELECTOR, "#chat button[aria-label='Clear']")
+    then_stored(browser, lambda: click(browser, clear))
     wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#sources section.turn"))
-    ask_in_browser(browser, QUESTIONS[2], 0)
+    then_stored(browser, lambda: ask_in_browser(browser, QUESTIONS[2], 0))
     chat = browser.find_element(By.ID, "chat").text
     assert QUESTIONS[2] in chat and QUESTIONS[0] not in chat, "no old turn comes back"
     sections = browser.find_elements(By.CSS_SELECTOR, "#sources section.turn")
