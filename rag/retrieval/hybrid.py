@@ -9,14 +9,13 @@ search alone: the baselines that measure what each part adds.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import time
 from dataclasses import dataclass, replace
 
 from rag.answers import Passage
 from rag.embedder import Embedder
 from rag.errors import ConfigError
-from rag.retrieval.ranking import RRF_K, Searched, passage_features, shipped_passage_model
+from rag.retrieval.ranking import Searched, date_weight, passage_features, shipped_passage_model
 from rag.settings import RETRIEVAL_MODES
 from rag.store.chroma import StoredChunk
 from rag.store.news_index import NewsIndex, Snapshot, day_number
@@ -62,24 +61,6 @@ class DateRange:
         if self.until:
             return f"articles up to {self.until.isoformat()}"
         return "all articles"
-
-
-def date_weight(published: str | None, as_of: dt.date | None, recent: bool = False) -> float:
-    """How much a passage's date suits a question asked on `as_of` (1.0 = same day).
-
-    News questions say "this week": the freshest article on or before the date is usually
-    the right one; later articles cannot have been the source; undated ones are neutral-low.
-    """
-    if as_of is None:
-        return 1.0
-    if not published:
-        return 0.8
-    age = (as_of - dt.date.fromisoformat(published)).days
-    if age < 0:
-        return 0.5
-    if recent:  # "the latest": a week's age costs as much as a month's otherwise
-        return 0.4 + 0.6 * math.exp(-age / 7)
-    return 0.7 + 0.3 * math.exp(-age / 30)
 
 
 class HybridRetriever:
@@ -185,16 +166,10 @@ class HybridRetriever:
         read from the store."""
         groups, article_of = snapshot.groups, snapshot.article_of
         candidates = self.candidates_of(snapshot, searched)
-        dense_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(searched.dense, 1)}
-        lexical_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(searched.lexical, 1)}
         scores = self._learned(snapshot, searched, candidates)
         if scores is None:
             scores = [
-                sum(
-                    share / (RRF_K + ranks[chunk_id])
-                    for share, ranks in ((1.0, dense_rank), (self.lexical_weight, lexical_rank))
-                    if chunk_id in ranks
-                )
+                searched.fused(chunk_id, self.lexical_weight)
                 * date_weight(article_of[chunk_id].published, searched.as_of, searched.recent)
                 for chunk_id in candidates
             ]
@@ -210,7 +185,10 @@ class HybridRetriever:
             others = [articles[d] for d in groups.others(doc_id)]
             also_in = tuple(dict.fromkeys(a.outlet or a.title for a in others if a))
             passage = _passage(
-                chunks[chunk_id], score, dense_rank.get(chunk_id), lexical_rank.get(chunk_id)
+                chunks[chunk_id],
+                score,
+                searched.dense_rank.get(chunk_id),
+                searched.lexical_rank.get(chunk_id),
             )
             passages.append(replace(passage, also_in=also_in) if also_in else passage)
         return passages

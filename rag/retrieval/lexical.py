@@ -467,13 +467,14 @@ class LexicalIndex:
 
     def term_idf(self, terms: Collection[int]) -> dict[int, float]:
         """BM25 inverse document frequency of each vocabulary id among the live chunks."""
+        return {term: self._idf(self._frequency(term)) for term in terms}
+
+    def _idf(self, frequency: int) -> float:
+        """BM25's inverse document frequency of a term `frequency` live chunks hold."""
         import numpy as np
 
         total = len(self.chunk_ids)
-        return {
-            term: float(np.log(1 + (total - (df := self._frequency(term)) + 0.5) / (df + 0.5)))
-            for term in terms
-        }
+        return float(np.log(1 + (total - frequency + 0.5) / (frequency + 0.5)))
 
     @cached_property
     def _rows(self) -> dict[str, int]:
@@ -507,17 +508,13 @@ class LexicalIndex:
 
     def idf(self, stems: set[str] | frozenset[str]) -> dict[str, float]:
         """BM25 inverse document frequency of each stem; unseen stems get the highest."""
-        import numpy as np
-
-        total = len(self.chunk_ids)
-        if not total:
+        if not self.chunk_ids:
             return {stem: 1.0 for stem in stems}
         vocabulary = self._tokenizer.get_vocab_dict()
         weights = {}
         for stem in stems:
             column = vocabulary.get(stem)
-            df = self._frequency(column) if column is not None else 0
-            weights[stem] = float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
+            weights[stem] = self._idf(self._frequency(column) if column is not None else 0)
         return weights
 
     def _frequency(self, column: int) -> int:

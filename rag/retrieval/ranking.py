@@ -16,9 +16,10 @@ scored with numpy, like the short-answer ranker.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,51 @@ class Searched:
     recent: bool = False  # "the latest": the date prior is steeper
     dated: bool = False  # the searches kept to a date range
 
+    @cached_property
+    def dense_rank(self) -> dict[str, int]:
+        """Each chunk the dense search returned, by its rank (from 1)."""
+        return {chunk_id: rank for rank, (chunk_id, _) in enumerate(self.dense, 1)}
+
+    @cached_property
+    def lexical_rank(self) -> dict[str, int]:
+        """Each chunk BM25 returned, by its rank (from 1)."""
+        return {chunk_id: rank for rank, (chunk_id, _) in enumerate(self.lexical, 1)}
+
+    def fused(self, chunk_id: str, lexical_weight: float) -> float:
+        """Reciprocal-rank fusion of the chunk's two ranks, BM25's weighing `lexical_weight`
+        against dense's 1 (0 for a chunk neither search returned)."""
+        return sum(
+            share / (RRF_K + ranks[chunk_id])
+            for share, ranks in ((1.0, self.dense_rank), (lexical_weight, self.lexical_rank))
+            if chunk_id in ranks
+        )
+
+
+def story_age(published: str | None, as_of: dt.date | None) -> int | None:
+    """Days from a story's publication (an ISO day) to the day asked for; negative when it
+    was published after that day; None without either."""
+    if as_of is None or not published:
+        return None
+    return (as_of - dt.date.fromisoformat(published)).days
+
+
+def date_weight(published: str | None, as_of: dt.date | None, recent: bool = False) -> float:
+    """How much a passage's date suits a question asked on `as_of` (1.0 = same day).
+
+    News questions say "this week": the freshest article on or before the date is usually
+    the right one; later articles cannot have been the source; undated ones are neutral-low.
+    """
+    if as_of is None:
+        return 1.0
+    age = story_age(published, as_of)
+    if age is None:
+        return 0.8
+    if age < 0:
+        return 0.5
+    if recent:  # "the latest": a week's age costs as much as a month's otherwise
+        return 0.4 + 0.6 * math.exp(-age / 7)
+    return 0.7 + 0.3 * math.exp(-age / 30)
+
 
 PASSAGE_FEATURES = (
     "dense_rank",  # rank in the dense search (UNRANKED or below: not returned)
@@ -58,7 +104,7 @@ PASSAGE_FEATURES = (
     "lexical_score",  # BM25 score (0: not returned)
     "lexical_share",  # BM25 score over the best one's
     "fused",  # reciprocal-rank fusion of both ranks, BM25 weighted
-    "date_weight",  # how well the story's date suits the day asked for (hybrid.date_weight)
+    "date_weight",  # how well the story's date suits the day asked for (date_weight)
     "fused_dated",  # fused × date_weight: the ranking before this one
     "age",  # days from the story to the day asked for (UNDATED, or 0 with no day asked)
     "dated",  # the search kept to a date range
@@ -80,8 +126,6 @@ def passage_features(
 ) -> np.ndarray | None:
     """One row of PASSAGE_FEATURES per chunk of `chunk_ids` (among those `searched` found);
     None when the index no longer has its chunks' terms (built before they were kept)."""
-    from rag.retrieval.hybrid import date_weight
-
     index, dense, lexical, as_of = (
         snapshot.lexical,
         searched.dense,
@@ -91,10 +135,7 @@ def passage_features(
     texts = index.terms_of(chunk_ids)
     if texts is None:
         return None
-    dense_rank = {c: r for r, (c, _) in enumerate(dense, 1)}
-    similarity = dict(dense)
-    lexical_rank = {c: r for r, (c, _) in enumerate(lexical, 1)}
-    score = dict(lexical)
+    similarity, score = dict(dense), dict(lexical)
     unranked = max(UNRANKED, len(dense) + 1, len(lexical) + 1)
     best_similarity = dense[0][1] if dense else 1.0
     best_score = lexical[0][1] if lexical else 1.0
@@ -107,28 +148,31 @@ def passage_features(
     by_article: dict[str, list[str]] = {}
     for chunk_id in chunk_ids:
         by_article.setdefault(article_of[chunk_id].id, []).append(chunk_id)
+    # Each article's best match among its candidates, once per article.
+    article_lexical = {
+        a: max(score.get(c, 0.0) for c in family) / best_score if best_score else 0.0
+        for a, family in by_article.items()
+    }
+    article_dense = {
+        a: max(similarity.get(c, 0.0) for c in family) for a, family in by_article.items()
+    }
     rows = []
     for chunk_id, terms in zip(chunk_ids, texts, strict=True):
         article = article_of[chunk_id]
-        fused = sum(
-            share / (RRF_K + ranks[chunk_id])
-            for share, ranks in ((1.0, dense_rank), (lexical_weight, lexical_rank))
-            if chunk_id in ranks
-        )
+        fused = searched.fused(chunk_id, lexical_weight)
         weight = date_weight(article.published, as_of, searched.recent)
-        age = 0 if as_of is None else UNDATED
-        if as_of is not None and article.published:
-            age = (as_of - dt.date.fromisoformat(article.published)).days
+        age = story_age(article.published, as_of)
+        if age is None:
+            age = 0 if as_of is None else UNDATED
         listed = terms.tolist()
         present = question.intersection(listed)
         headline = question.intersection(snapshot.title_terms(article.id))
-        family = by_article[article.id]
         rows.append(
             [
-                dense_rank.get(chunk_id, unranked),
+                searched.dense_rank.get(chunk_id, unranked),
                 similarity.get(chunk_id, 0.0),
                 best_similarity - similarity[chunk_id] if chunk_id in similarity else 1.0,
-                lexical_rank.get(chunk_id, unranked),
+                searched.lexical_rank.get(chunk_id, unranked),
                 score.get(chunk_id, 0.0),
                 score.get(chunk_id, 0.0) / best_score if best_score else 0.0,
                 fused,
@@ -138,14 +182,14 @@ def passage_features(
                 float(searched.dated),
                 article.chunk_ids.index(chunk_id),
                 len(article.chunk_ids),
-                len(family) - 1,
+                len(by_article[article.id]) - 1,
                 sum(idf[t] for t in present) / mass,
                 len(present) / max(len(question), 1),
                 sum(idf[t] for t in headline) / mass,
                 _adjacent(listed, pairs),
                 _window(listed, present),
-                max(score.get(c, 0.0) for c in family) / best_score if best_score else 0.0,
-                max(similarity.get(c, 0.0) for c in family),
+                article_lexical[article.id],
+                article_dense[article.id],
             ]
         )
     return np.array(rows, dtype=float).reshape(-1, len(PASSAGE_FEATURES))

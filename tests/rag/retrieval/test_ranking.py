@@ -11,7 +11,7 @@ import pytest
 
 from rag.embedder import SentenceEmbedder
 from rag.errors import ModelNotFoundError
-from rag.retrieval.hybrid import LEXICAL_WEIGHT, HybridRetriever, date_weight
+from rag.retrieval.hybrid import LEXICAL_WEIGHT, HybridRetriever
 from rag.retrieval.lexical import LexicalIndex
 from rag.retrieval.ranking import (
     APART,
@@ -22,6 +22,7 @@ from rag.retrieval.ranking import (
     Searched,
     _adjacent,
     _window,
+    date_weight,
     passage_features,
     shipped_passage_model,
 )
