@@ -15,41 +15,28 @@ import argparse
 import random
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from eval import metrics
 from eval.dataset import Item, load_dataset
 from rag import Assistant, load_settings
 from rag.retrieval.hybrid import HybridRetriever
+from rag.retrieval.ranking import Searched
+from rag.store.news_index import Snapshot
 
 GRID = (0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 
 
-@dataclass
-class _Candidates:
-    """What one question's fusion takes: both rankings, the day and the recency flag."""
-
-    args: tuple[Any, ...]
-
-
-class _Recording(HybridRetriever):
-    """The assistant's retriever, keeping the fusion's inputs of its last call."""
-
-    last: _Candidates | None = None
-
-    def _fuse(self, *args: Any) -> Any:
-        self.last = _Candidates(args)
-        return super()._fuse(*args)
-
-
-def _ranks(retriever: HybridRetriever, cases: list[tuple[Item, _Candidates]], weight: float):
+def _ranks(
+    retriever: HybridRetriever,
+    snapshot: Snapshot,
+    cases: list[tuple[Item, Searched]],
+    weight: float,
+) -> list[int | None]:
     """First rank holding a gold answer (or None) per question, at `weight`."""
     retriever.lexical_weight = weight
     ranks = []
-    for item, candidates in cases:
-        snapshot, searched, _ = candidates.args
+    for item, searched in cases:
         passages = retriever._fuse(snapshot, searched, 10)
         ranks.append(metrics.first_answer_rank([p.text for p in passages], item.answers))
     return ranks
@@ -69,15 +56,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = load_settings(index_dir=args.index)
     assistant = Assistant.open(args.index, settings)
     # The fusion alone ("rrf"): the weight is what is measured, not the learned ranking.
-    recording = _Recording(assistant.index, assistant.embedder, settings.candidates, "rrf")
-    assistant.retriever = recording
+    fusion = HybridRetriever(assistant.index, assistant.embedder, settings.candidates, "rrf")
+    assistant.retriever = fusion
     items = [i for d in load_dataset(args.dataset).dialogues for i in d.items if i.answerable]
     cases = []
     for item in items:
-        assistant._retrieve(item.question, item.question, item.asked_on, None, None)
-        assert recording.last is not None
-        cases.append((item, recording.last))
-    table = {weight: _ranks(recording, cases, weight) for weight in GRID}
+        retrieval, _, _ = assistant._retrieve(
+            item.question, item.question, item.asked_on, None, None
+        )
+        assert retrieval.searched is not None
+        cases.append((item, retrieval.searched))
+    snapshot = assistant.index.snapshot()
+    table = {weight: _ranks(fusion, snapshot, cases, weight) for weight in GRID}
     for weight, ranks in table.items():
         print(f"BM25 weight {weight:>4}: R@1 {_recall(ranks, 1):.3f}  R@5 {_recall(ranks, 5):.3f}")
     order = list(range(len(cases)))

@@ -23,7 +23,6 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -50,32 +49,26 @@ class Candidates:
     labels: np.ndarray
 
 
-class _Recording(HybridRetriever):
-    """The assistant's retriever, keeping the ranking's inputs of its last call."""
-
-    last: tuple[Any, ...] = ()
-
-    def _fuse(self, *args: Any) -> Any:
-        self.last = args
-        return super()._fuse(*args)
-
-
 def collect(assistant: Assistant, items: Sequence[Item], progress: bool = True) -> list[Candidates]:
     """The candidate rows of every item, retrieved as the assistant retrieves."""
     from tqdm import tqdm
 
+    # Retrieved by the fusion alone: the shipped ranking may have been fitted on other
+    # features, and its order is not what is fitted.
     retriever = assistant.retriever
-    recording = _Recording(
+    assistant.retriever = HybridRetriever(
         assistant.index, assistant.embedder, retriever.candidates, "rrf", retriever.lexical_weight
     )
-    assistant.retriever = recording
     found = []
     try:
         for item in tqdm(items, desc="Passages", unit=" questions", disable=not progress):
-            assistant._retrieve(item.question, item.question, item.asked_on, None, None)
-            snapshot, searched, _ = recording.last
-            chunk_ids = recording.candidates_of(snapshot, searched)
-            rows = passage_features(snapshot, searched, chunk_ids, recording.lexical_weight)
+            retrieval, _, _ = assistant._retrieve(
+                item.question, item.question, item.asked_on, None, None
+            )
+            searched, snapshot = retrieval.searched, assistant.index.snapshot()
+            assert searched is not None
+            chunk_ids = HybridRetriever.candidates_of(snapshot, searched)
+            rows = passage_features(snapshot, searched, chunk_ids, retriever.lexical_weight)
             if rows is None:
                 raise RuntimeError(f"{assistant.index.folder} has lost its BM25 terms; rebuild it")
             texts = {chunk.id: chunk.text for chunk in assistant.index.store.get(chunk_ids)}

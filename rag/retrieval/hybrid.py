@@ -31,6 +31,7 @@ class Retrieval:
     passages: list[Passage]
     timings: dict[str, float]
     notice: str = ""  # what a date range left out ("2 undated articles are not searched")
+    searched: Searched | None = None  # what both searches found: what the ranking read
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ class HybridRetriever:
         searched = Searched(query, dense, lexical, as_of, recent, bool(dates))
         passages = self._fuse(snapshot, searched, k)
         timings["fuse"] = time.perf_counter() - started
-        return Retrieval(passages, timings, self._left_out(snapshot, dates))
+        return Retrieval(passages, timings, self._left_out(snapshot, dates), searched)
 
     @staticmethod
     def candidates_of(snapshot: Snapshot, searched: Searched) -> list[str]:

@@ -34,28 +34,21 @@ QUESTION = "When does the Afghan drawdown end?"
 AS_OF = dt.date(2021, 4, 30)
 
 
-class _Recording(HybridRetriever):
-    args: tuple[Any, ...] = ()
-
-    def _fuse(self, *args: Any) -> Any:
-        self.args = args
-        return super()._fuse(*args)
-
-
 def _column(rows: np.ndarray, name: str) -> np.ndarray:
     return rows[:, PASSAGE_FEATURES.index(name)]
 
 
 @pytest.fixture()
-def found(seeds_index: Path, embedder: SentenceEmbedder) -> tuple[_Recording, Any, np.ndarray]:
+def found(seeds_index: Path, embedder: SentenceEmbedder) -> tuple[Any, np.ndarray]:
     """The seeds' candidates for the withdrawal question, and their feature rows."""
-    retriever = _Recording(NewsIndex.open(seeds_index), embedder, mode="hybrid")
-    retrieval = retriever.retrieve(QUESTION, k=3, as_of=AS_OF)
-    snapshot, searched, _ = retriever.args
-    ids = retriever.candidates_of(snapshot, searched)
+    index = NewsIndex.open(seeds_index)
+    retrieval = HybridRetriever(index, embedder).retrieve(QUESTION, k=3, as_of=AS_OF)
+    snapshot, searched = index.snapshot(), retrieval.searched
+    assert searched is not None and searched.as_of == AS_OF
+    ids = HybridRetriever.candidates_of(snapshot, searched)
     rows = passage_features(snapshot, searched, ids, LEXICAL_WEIGHT)
     assert rows is not None
-    return retriever, (retrieval, ids, searched.dense, searched.lexical, snapshot), rows
+    return (retrieval, ids, searched.dense, searched.lexical, snapshot), rows
 
 
 def test_the_window_is_the_fewest_tokens_holding_every_question_term() -> None:
@@ -67,7 +60,7 @@ def test_the_window_is_the_fewest_tokens_holding_every_question_term() -> None:
 
 
 def test_each_candidate_gets_its_ranks_words_and_date(found: Any) -> None:
-    _, (_, ids, dense, lexical, snapshot), rows = found
+    (_, ids, dense, lexical, snapshot), rows = found
     assert rows.shape == (len(ids), len(PASSAGE_FEATURES))
     dense_rank, lexical_rank = _column(rows, "dense_rank"), _column(rows, "lexical_rank")
     assert dense_rank[ids.index(dense[0][0])] == 1
@@ -92,7 +85,7 @@ def test_each_candidate_gets_its_ranks_words_and_date(found: Any) -> None:
 
 
 def test_the_hybrid_ranks_by_the_shipped_model(found: Any) -> None:
-    _, (retrieval, ids, *_), rows = found
+    (retrieval, ids, *_), rows = found
     model = shipped_passage_model()
     assert model is not None, "the package ships rag/retrieval/passage_model.json"
     scores = model.score(rows)
@@ -105,7 +98,7 @@ def test_the_hybrid_ranks_by_the_shipped_model(found: Any) -> None:
 def test_rrf_and_an_index_without_its_terms_rank_by_fusion(
     found: Any, seeds_index: Path, embedder: SentenceEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _, (_, ids, *_), rows = found
+    (_, ids, *_), rows = found
     fused = _column(rows, "fused_dated")
     expected = [ids[i] for i in np.argsort(-fused, kind="stable")[:3]]
     index = NewsIndex.open(seeds_index)
