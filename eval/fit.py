@@ -167,9 +167,18 @@ def fit_confidence(
     # Only questions for one fact: the answerer judges the others by their sentence score.
     factoid = signals[:, SIGNALS.index("factoid")] == 1.0
     signals, right, answerable = signals[factoid], right[factoid], answerable[factoid]
+    # A question asked on no day has no age: it is read as the typical one fitted on.
+    age = signals[:, SIGNALS.index("age")]
+    typical_age = float(np.nanmean(age)) if not np.isnan(age).all() else 0.0
+    signals = signals.copy()
+    signals[np.isnan(age), SIGNALS.index("age")] = typical_age
     regression = LogisticRegression(C=C, max_iter=2000).fit(signals, right)
     model = ConfidenceModel(
-        tuple(float(w) for w in regression.coef_[0]), float(regression.intercept_[0]), 0.5, about
+        tuple(float(w) for w in regression.coef_[0]),
+        float(regression.intercept_[0]),
+        0.5,
+        about,
+        typical_age,
     )
     chances = np.array([model.chance(Signals(*row)) for row in signals])
     return replace(model, threshold=abstention_threshold(chances, ~answerable.astype(bool)))

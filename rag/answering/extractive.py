@@ -207,6 +207,14 @@ class ExtractiveAnswerer:
     ) -> tuple[Answer | None, Signals]:
         """The answer this answerer would give if it never abstained (None: nothing in the
         passages is quotable), and the signals its confidence is judged by."""
+        draft, signals = self._draft(question, passages, as_of)
+        if draft is None or not draft.citations:
+            return draft, signals
+        return draft, replace(signals, age=quoted_age(draft.citations[0], as_of))
+
+    def _draft(
+        self, question: str, passages: Sequence[Passage], as_of: dt.date | None = None
+    ) -> tuple[Answer | None, Signals]:
         expect = expectation(question)
         period = asked_period(question, expect)
         read = _without_head(read_question(question), expect, period)
@@ -572,6 +580,20 @@ def _ages(every: Sequence[Candidate], as_of: dt.date | None = None) -> dict[str,
         return {}
     day_asked = newest if as_of is None else min(newest, as_of)
     return {doc: abs((day_asked - day).days) for doc, day in dated.items()}
+
+
+def quoted_age(citation: Citation, as_of: dt.date | None) -> float | None:
+    """log(1 + days between the quoted story and `as_of`, the day asked for); 0 for an
+    undated story; None without a day asked for (the confidence model then reads a typical
+    age). Wrong answers, and answers to what the articles do not say, quote older stories
+    than right ones: on the 2025 RealTimeQA weeks over their 2023–2025 corpus, the first
+    quote of 69% of right answers was at most a week older than the question, against 47%
+    of wrong ones and 32% of unanswerable ones."""
+    if as_of is None:
+        return None
+    if not citation.published:
+        return 0.0
+    return math.log1p(abs((as_of - dt.date.fromisoformat(citation.published)).days))
 
 
 def sentence_confidence(score: float) -> float:

@@ -52,6 +52,24 @@ def test_the_chance_is_calibrated_on_the_drafts_it_was_fitted_on() -> None:
         assert right[inside].mean() == pytest.approx(chances[inside].mean(), abs=0.05)
 
 
+def test_a_draft_asked_on_no_day_is_read_at_the_typical_age_fitted_on() -> None:
+    signals, right, answerable = _drafts()
+    age = SIGNALS.index("age")
+    # Older quotes are right less often; a quarter of the drafts were asked on no day.
+    rng = np.random.default_rng(5)
+    signals[:, age] = np.where(
+        right == 1.0, rng.uniform(0, 3, len(right)), rng.uniform(1, 6, len(right))
+    )
+    signals[rng.random(len(right)) < 0.25, age] = np.nan
+    model = fit_confidence(signals, right, answerable)
+    assert model.typical_age == pytest.approx(np.nanmean(signals[:, age]))
+    assert model.weights[age] < 0
+    row = signals[np.isnan(signals[:, age])][0]
+    assert model.chance(Signals(*row)) == model.chance(
+        Signals(*row[:age], model.typical_age, *row[age + 1 :])
+    )
+
+
 def test_questions_are_split_by_the_day_they_were_asked() -> None:
     from eval.held_out import _asked
 

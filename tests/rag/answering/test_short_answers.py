@@ -169,6 +169,23 @@ def test_the_draft_of_a_question_the_article_does_not_answer_says_what_is_missin
     ) < library.extractive.confidence.chance(signals)
 
 
+def test_the_draft_knows_how_much_older_than_the_day_asked_its_quote_is(
+    library: Assistant,
+) -> None:
+    import datetime as dt
+    import math
+
+    question = "How much will the library cost?"
+    passages = library.retriever.retrieve(question, 5).passages
+    _, undated = library.extractive.draft(question, passages)
+    assert undated.age is None  # asked on no day: the model reads a typical age
+    _, that_week = library.extractive.draft(question, passages, dt.date(2024, 3, 8))
+    _, next_year = library.extractive.draft(question, passages, dt.date(2025, 3, 6))
+    assert that_week.age == math.log1p(2) and next_year.age == math.log1p(365)
+    chance = library.extractive.confidence.chance
+    assert chance(that_week) > chance(next_year)
+
+
 def test_an_unsure_first_phrase_is_stated_only_when_its_label_is_firm_for_the_kind(
     library: Assistant,
 ) -> None:
