@@ -3,10 +3,10 @@
 The extractive answerer drafts an answer for every question; a logistic model over a few
 signals of that draft — how likely its short phrase is, how well its best sentence matches
 the question, how much of the question the passages leave unmentioned, how much older than
-the day asked for the story it quotes is — gives the chance it
-is right. That chance is `Answer.confidence`, and the answerer abstains when it is below
-the model's threshold and no sentence scores well on the question either (see
-ExtractiveAnswerer.answer): a calibrated chance lets the confidence mean what it says.
+the day asked for the story it quotes is — gives the chance it is right. That chance is
+`Answer.confidence`, and the answerer abstains when it is below the model's threshold and
+no sentence scores well on the question either (see ExtractiveAnswerer.answer): a
+calibrated chance lets the confidence mean what it says.
 Fitted by `python -m eval fit` on questions other than the ones it is reported on.
 
     model = shipped_confidence()
