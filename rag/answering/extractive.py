@@ -857,8 +857,11 @@ def citation_for(candidate: Candidate, number: int) -> Citation:
 def abstention(question: str, passages: Sequence[Passage], conf: float) -> Answer:
     """An answer that says the articles do not answer the question, and what was read."""
     read = len({p.doc_id for p in passages})
-    text = (
-        f'The indexed articles don\'t say. The passages closest to "{question.strip()}", '
-        f"from {read} article{'' if read == 1 else 's'}, do not answer it."
-    )
+    if not read:  # a date range no article is in, or words no passage holds
+        text = f'The indexed articles don\'t say. No passage matches "{question.strip()}".'
+    else:
+        text = (
+            f'The indexed articles don\'t say. The passages closest to "{question.strip()}", '
+            f"from {read} article{'' if read == 1 else 's'}, do not answer it."
+        )
     return Answer(question, text, True, min(conf, 0.5), [], list(passages))

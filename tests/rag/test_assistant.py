@@ -56,6 +56,17 @@ def test_unanswerable_question_abstains(assistant: Assistant, question: str) -> 
     assert answer.passages, "an abstention still shows what was searched"
 
 
+def test_a_question_about_a_year_no_article_is_from_says_no_passage_matches(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("How many U.S. troops were killed in Afghanistan in 2020?")
+    assert answer.abstained and not answer.passages
+    assert answer.text == (
+        "The indexed articles don't say. "
+        'No passage matches "How many U.S. troops were killed in Afghanistan in 2020?".'
+    )
+
+
 def test_follow_up_uses_the_conversation(assistant: Assistant) -> None:
     first = assistant.ask("Who did Lloyd Austin speak with?")
     history = [
