@@ -19,6 +19,7 @@ from pathlib import Path
 
 from eval import metrics
 from eval.dataset import Item, load_dataset
+from eval.passages import searches
 from rag import Assistant, load_settings
 from rag.retrieval.hybrid import HybridRetriever
 from rag.retrieval.ranking import Searched
@@ -57,15 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     assistant = Assistant.open(args.index, settings)
     # The fusion alone ("rrf"): the weight is what is measured, not the learned ranking.
     fusion = HybridRetriever(assistant.index, assistant.embedder, settings.candidates, "rrf")
-    assistant.retriever = fusion
     items = [i for d in load_dataset(args.dataset).dialogues for i in d.items if i.answerable]
-    cases = []
-    for item in items:
-        retrieval, _, _ = assistant._retrieve(
-            item.question, item.question, item.asked_on, None, None
-        )
-        assert retrieval.searched is not None
-        cases.append((item, retrieval.searched))
+    cases = searches(assistant, items, progress=False)
     snapshot = assistant.index.snapshot()
     table = {weight: _ranks(fusion, snapshot, cases, weight) for weight in GRID}
     for weight, ranks in table.items():

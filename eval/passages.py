@@ -32,7 +32,7 @@ from eval.fit import RANKER as ANSWER_RANKER
 from eval.fit import fit_trees
 from rag import Assistant, load_settings
 from rag.retrieval.hybrid import HybridRetriever
-from rag.retrieval.ranking import PASSAGE_FEATURES, PassageModel, passage_features
+from rag.retrieval.ranking import PASSAGE_FEATURES, PassageModel, Searched, passage_features
 
 # Small trees, slowly learnt, each leaf from at least 50 passages; the same trees every run:
 # the short-answer ranker's settings (tried against others: eval/README.md, stop 31).
@@ -49,41 +49,52 @@ class Candidates:
     labels: np.ndarray
 
 
-def collect(assistant: Assistant, items: Sequence[Item], progress: bool = True) -> list[Candidates]:
-    """The candidate rows of every item, retrieved as the assistant retrieves."""
+def searches(
+    assistant: Assistant, items: Sequence[Item], progress: bool = True
+) -> list[tuple[Item, Searched]]:
+    """What both searches found for each item, retrieved as the assistant retrieves (its
+    time words and `asked_on` read) but ranked by the fusion alone: the shipped ranking may
+    have been fitted on other features, and its order is not what is measured or fitted."""
     from tqdm import tqdm
 
-    # Retrieved by the fusion alone: the shipped ranking may have been fitted on other
-    # features, and its order is not what is fitted.
     retriever = assistant.retriever
     assistant.retriever = HybridRetriever(
         assistant.index, assistant.embedder, retriever.candidates, "rrf", retriever.lexical_weight
     )
     found = []
     try:
-        for item in tqdm(items, desc="Passages", unit=" questions", disable=not progress):
+        for item in tqdm(items, desc="Searches", unit=" questions", disable=not progress):
             retrieval, _, _ = assistant._retrieve(
                 item.question, item.question, item.asked_on, None, None
             )
-            searched, snapshot = retrieval.searched, assistant.index.snapshot()
-            assert searched is not None
-            chunk_ids = HybridRetriever.candidates_of(snapshot, searched)
-            rows = passage_features(snapshot, searched, chunk_ids, retriever.lexical_weight)
-            if rows is None:
-                raise RuntimeError(f"{assistant.index.folder} has lost its BM25 terms; rebuild it")
-            texts = {chunk.id: chunk.text for chunk in assistant.index.store.get(chunk_ids)}
-            labels = np.array(
-                [
-                    float(
-                        item.answerable
-                        and any(metrics.contains(texts.get(c, ""), a) for a in item.answers)
-                    )
-                    for c in chunk_ids
-                ]
-            )
-            found.append(Candidates(item, rows, labels))
+            assert retrieval.searched is not None
+            found.append((item, retrieval.searched))
     finally:
         assistant.retriever = retriever
+    return found
+
+
+def collect(assistant: Assistant, items: Sequence[Item], progress: bool = True) -> list[Candidates]:
+    """The candidate rows of every item, retrieved as the assistant retrieves."""
+    lexical_weight = assistant.retriever.lexical_weight
+    snapshot = assistant.index.snapshot()
+    found = []
+    for item, searched in searches(assistant, items, progress):
+        chunk_ids = HybridRetriever.candidates_of(snapshot, searched)
+        rows = passage_features(snapshot, searched, chunk_ids, lexical_weight)
+        if rows is None:
+            raise RuntimeError(f"{assistant.index.folder} has lost its BM25 terms; rebuild it")
+        texts = {chunk.id: chunk.text for chunk in assistant.index.store.get(chunk_ids)}
+        labels = np.array(
+            [
+                float(
+                    item.answerable
+                    and any(metrics.contains(texts.get(c, ""), a) for a in item.answers)
+                )
+                for c in chunk_ids
+            ]
+        )
+        found.append(Candidates(item, rows, labels))
     return found
 
 
