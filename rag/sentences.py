@@ -26,6 +26,14 @@ _CREDIT = re.compile(
     rf"(?: via Getty Images| {_NAME}/(?:{_NAME}/){{0,2}}{_AGENCY})*"
     r"(?=\s+[A-Z\"“‘'])"
 )
+# A wire dateline opens the story's first sentence: "London (CNN) British Prime Minister…",
+# "ARLINGTON, Texas (AP) — The Rangers…". It says where the story was filed, which the
+# citation's outlet already shows; quoted, it reads as noise. 840 of the 4,910 dev articles
+# open with one.
+_DATELINE = re.compile(
+    r"(?:[A-Z][\w.'’-]*(?:,? [A-Z][\w.'’-]*){0,3} )?"
+    r"\((?:CNN(?: Business| Español| Sport)?|AP|Reuters|AFP|UPI)\)(?:\s*[—–-]+)?\s+(?=\S)"
+)
 
 
 def _tokenizer() -> Any:
@@ -53,15 +61,20 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for line in _LINE.finditer(text):
         offset = line.start()
         for start, end in tokenizer.span_tokenize(line.group()):
-            for a, b in _after_credits(text, offset + start, offset + end):
+            for a, b in _pieces(text, offset + start, offset + end):
                 if text[a:b].strip():
                     spans.append((a, b))
     return spans
 
 
-def _after_credits(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The sentence text[start:end] cut after each photo credit inside it (see _CREDIT)."""
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentence text[start:end] cut after its dateline and after each photo credit
+    inside it (see _DATELINE and _CREDIT)."""
     pieces = []
+    dateline = _DATELINE.match(text, start, end)
+    if dateline:
+        pieces.append((start, start + len(dateline.group().rstrip())))
+        start = dateline.end()
     for credit in _CREDIT.finditer(text, start, end):
         cut = credit.end()
         pieces.append((start, cut))

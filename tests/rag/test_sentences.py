@@ -70,3 +70,34 @@ def test_a_quote_never_opens_with_a_photo_credit() -> None:
         "Prosecutors had asked for life sentences without parole for all three.",
     ]
     assert CAPTIONED[quoted[1].start - 40 : quoted[1].end - 40] == quoted[1].text
+
+
+@pytest.mark.parametrize(
+    ("text", "dateline", "sentence"),
+    [
+        (
+            "London (CNN) British Prime Minister Boris Johnson has survived a vote of confidence.",
+            "London (CNN)",
+            "British Prime Minister Boris Johnson has survived a vote of confidence.",
+        ),
+        (
+            "ARLINGTON, Texas (AP) — The Rangers fired their manager on Monday.",
+            "ARLINGTON, Texas (AP) —",
+            "The Rangers fired their manager on Monday.",
+        ),
+        (
+            "(CNN) Roger Federer has announced that he will retire.",
+            "(CNN)",
+            "Roger Federer has announced that he will retire.",
+        ),
+    ],
+)
+def test_a_wire_dateline_is_not_part_of_the_sentence(
+    text: str, dateline: str, sentence: str
+) -> None:
+    assert _sentences(text) == [dateline, sentence]
+
+
+def test_an_outlet_named_inside_a_sentence_is_no_dateline() -> None:
+    text = "He told CNN (CNN) that the talks had failed."
+    assert _sentences(text) == [text]
