@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import socket
@@ -133,8 +135,10 @@ def open_chat(driver: WebDriver, url: str) -> None:
     driver.get(url)
     wait = WebDriverWait(driver, PAGE_WAIT_S)
     wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, "#question textarea")))
-    # The first load gives this browser its id and stores it: the next write is the user's.
-    wait.until(lambda d: stored_session(d) is not None)
+    # A page load writes the session twice: Gradio stores the default (no ids) on mount, and
+    # the page's load event then stores this browser's new id. Only after the second is the
+    # next write the user's; waiting for any stored value let a reload race the answer's write.
+    wait.until(lambda d: stored_size(d) >= _SIZE_WITH_BROWSER)
 
 
 def stored_session(driver: WebDriver) -> str | None:
@@ -142,6 +146,26 @@ def stored_session(driver: WebDriver) -> str | None:
     from ui.app import SESSION_KEY
 
     return driver.execute_script("return window.localStorage.getItem(arguments[0]);", SESSION_KEY)
+
+
+def stored_size(driver: WebDriver) -> int:
+    """The padded size of the stored session's plaintext, 0 when none is stored. Gradio
+    encrypts it with CryptoJS AES (CBC, 16-byte blocks) as "iv:base64(Salted__ + salt +
+    ciphertext)", so the size tells a session holding a browser id from the default."""
+    stored = stored_session(driver)
+    if not stored or ":" not in stored:
+        return 0
+    return len(base64.b64decode(stored.split(":", 1)[1])) - 16
+
+
+def _padded(plaintext: str) -> int:
+    return (len(plaintext.encode()) // 16 + 1) * 16
+
+
+# The JSON Gradio stores (no spaces) for a session with a browser id and no conversation.
+_SIZE_WITH_BROWSER = _padded(
+    json.dumps({"browser": "0" * 32, "conversation": ""}, separators=(",", ":"))
+)
 
 
 def then_stored(driver: WebDriver, act: Callable[[], None]) -> None:
